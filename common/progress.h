@@ -1,0 +1,22 @@
+// Progress of long work on stderr: done/total, rate and ETA, redrawn at most a few times a second.
+#pragma once
+#include <chrono>
+#include <string>
+
+namespace diffbench {
+
+class Progress {
+ public:
+  Progress(std::string label, long total, std::string unit = "img");
+  void advance(long n);  // n more items done
+  void finish();         // final line with the overall rate
+  double rate() const;   // items per second so far
+ private:
+  void draw(bool final);
+  std::string label_, unit_;
+  long total_, done_ = 0;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+  bool finished_ = false;
+};
+
+}  // namespace diffbench

@@ -1,0 +1,93 @@
+#include "common/runtime.h"
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+
+#include <fstream>
+#include <limits.h>
+#include <stdlib.h>
+#include <thread>
+
+#include "common/error.h"
+#include "common/log.h"
+
+namespace diffbench {
+
+int configure_threads(int requested) {
+  if (requested < 0) fail("--threads: expected a non-negative integer (0 = all cores), got " +
+                          std::to_string(requested));
+  int n = requested;
+  if (n == 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(n);
+  return at::get_num_threads();
+}
+
+int current_threads() { return at::get_num_threads(); }
+
+std::string linked_blas() {
+  // The BLAS that the dynamic linker actually mapped, resolved through Debian's alternatives.
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    auto pos = line.find('/');
+    if (pos == std::string::npos) continue;
+    std::string path = line.substr(pos);
+    auto base = path.substr(path.rfind('/') + 1);
+    if (base.find("blas") == std::string::npos && base.find("mkl") == std::string::npos) continue;
+    char resolved[PATH_MAX];
+    if (realpath(path.c_str(), resolved)) return resolved;
+    return path;
+  }
+  return "unknown";
+}
+
+void check_blas() {
+  static bool checked = false;
+  if (checked) return;
+  checked = true;
+  std::string blas = linked_blas();
+  // Debian's reference BLAS lives in .../blas/libblas.so.3; OpenBLAS in .../openblas-*/.
+  if (blas.find("/blas/libblas") != std::string::npos)
+    warn("the reference BLAS is linked (" + blas +
+         "); matmul runs ~40x slower: install libopenblas0-pthread");
+}
+
+c10::Device resolve_device(const std::string& name) {
+  if (name.empty() || name == "auto")
+    return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  c10::Device device(c10::kCPU);
+  try {
+    device = c10::Device(name);
+  } catch (const std::exception&) {
+    fail("--device: unknown device \"" + name + "\"; expected cpu, cuda, cuda:N or auto");
+  }
+  if (device.is_cuda()) {
+    if (!torch::cuda::is_available())
+      fail("--device " + name + ": CUDA is not available in this build or on this machine; use --device cpu");
+    int index = device.has_index() ? device.index() : 0;
+    if (index >= static_cast<int>(torch::cuda::device_count()))
+      fail("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) +
+           " CUDA device(s) present");
+    return c10::Device(c10::kCUDA, index);
+  }
+  if (!device.is_cpu()) fail("--device " + name + ": only cpu and cuda devices are supported");
+  return device;
+}
+
+std::string device_description(const c10::Device& device) {
+  if (device.is_cpu()) {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+      if (line.rfind("model name", 0) == 0) {
+        auto pos = line.find(':');
+        if (pos != std::string::npos) return "cpu: " + line.substr(pos + 2);
+      }
+    }
+    return "cpu";
+  }
+  // The CUDA device name needs the CUDA runtime; the harness fills it in where it is built with CUDA.
+  return device.str();
+}
+
+}  // namespace diffbench

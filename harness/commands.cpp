@@ -1,0 +1,12 @@
+#include "harness/commands.h"
+
+namespace diffbench {
+
+const std::vector<CommandInfo>& all_commands() {
+  static const std::vector<CommandInfo> commands = {
+      {"info", "print the build, LibTorch version, device, threads and BLAS", cmd_info},
+  };
+  return commands;
+}
+
+}  // namespace diffbench

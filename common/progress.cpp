@@ -53,8 +53,9 @@ void Progress::draw(bool final) {
     std::fprintf(stderr, "\r%-100s\n", line);
   } else {
     double eta = r > 0 ? (total_ - done_) / r : -1;
-    std::snprintf(line, sizeof line, "%s: %ld/%ld %s, %.2f %s/s, ETA %s", label_.c_str(), done_,
-                  total_, unit_.c_str(), r, unit_.c_str(), format_seconds(eta).c_str());
+    std::snprintf(line, sizeof line, "%s: %ld/%ld %s, %.2f %s/s, ETA %s%s%s", label_.c_str(), done_,
+                  total_, unit_.c_str(), r, unit_.c_str(), format_seconds(eta).c_str(),
+                  note_.empty() ? "" : ", ", note_.c_str());
     // A terminal gets a redrawn line; a log file gets one line per update.
     if (::isatty(2)) std::fprintf(stderr, "\r%-100s", line);
     else std::fprintf(stderr, "%s\n", line);

@@ -16,6 +16,7 @@ struct CommandInfo {
 const std::vector<CommandInfo>& all_commands();
 
 int cmd_info(const CommandArgs&);      // harness/cmd_info.cpp
+int cmd_train(const CommandArgs&);     // harness/cmd_train.cpp
 // metrics/ verbs (harness/cmd_metrics.cpp): features, stats, fid, metrics
 // model verbs (harness/cmd_models.cpp): forward, sample, models
 // harness verbs: run, merge, profile, compare, table, plot, train

@@ -86,10 +86,13 @@ std::vector<uint64_t> parse_seeds(const nlohmann::json& spec, const std::string&
   auto bad = [&](const std::string& why) -> void {
     fail(origin + ": " + why + " (expected e.g. \"0-49999\", \"0-9,100\" or [0, 1, 2])");
   };
-  if (spec.is_number_unsigned()) return {spec.get<uint64_t>()};
+  auto seed_like = [](const nlohmann::json& s) {
+    return s.is_number_unsigned() || (s.is_number_integer() && s.get<int64_t>() >= 0);
+  };
+  if (seed_like(spec)) return {spec.get<uint64_t>()};
   if (spec.is_array()) {
     for (const auto& s : spec) {
-      if (!s.is_number_unsigned()) bad("seed " + s.dump() + " is not a non-negative integer");
+      if (!seed_like(s)) bad("seed " + s.dump() + " is not a non-negative integer");
       seeds.push_back(s.get<uint64_t>());
     }
     if (seeds.empty()) bad("no seeds");

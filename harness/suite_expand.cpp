@@ -49,15 +49,10 @@ json resolved_dataset(const Suite& suite, const json& d) {
   return out;
 }
 
-json resolved_model(const Suite& suite, const json& m) {
-  json out = m;
-  if (m.contains("images")) {
-    out["kind"] = "images";
-    return out;
-  }
-  out["kind"] = "generator";
-  if (m["config"].is_string()) {
-    out["config_resolved"] = suite.resolve(m["config"]);
+// Adds config_resolved / config_object / weights_resolved beside "config" and "weights".
+void resolve_config_and_weights(const Suite& suite, json& out) {
+  if (out["config"].is_string()) {
+    out["config_resolved"] = suite.resolve(out["config"]);
     if (file_exists(out["config_resolved"])) {
       try {
         out["config_object"] = json::parse(read_file(out["config_resolved"]));
@@ -65,9 +60,20 @@ json resolved_model(const Suite& suite, const json& m) {
       }
     }
   } else {
-    out["config_object"] = m["config"];
+    out["config_object"] = out["config"];
   }
-  if (m.contains("weights")) out["weights_resolved"] = suite.resolve(m["weights"]);
+  if (out.contains("weights")) out["weights_resolved"] = suite.resolve(out["weights"]);
+}
+
+json resolved_model(const Suite& suite, const json& m) {
+  json out = m;
+  if (m.contains("images")) {
+    out["kind"] = "images";
+    return out;
+  }
+  out["kind"] = "generator";
+  resolve_config_and_weights(suite, out);
+  if (out.contains("vae")) resolve_config_and_weights(suite, out["vae"]);
   return out;
 }
 
@@ -147,7 +153,7 @@ RunSpec make_run(const Suite& suite, const Choice& c) {
 
   std::string name = slug(c.model);
   if (model["kind"] == "generator")
-    name += "." + slug(e["sampler"]["name"].get<std::string>()) + "-" + std::to_string(e["sampler"]["steps"].get<int64_t>()) +
+    name += "." + slug(e["sampler"]["kind"].get<std::string>()) + "-" + std::to_string(e["sampler"]["steps"].get<int64_t>()) +
             ".g" + number_text(e["guidance"]["scale"].get<double>());
   name += "." + slug(c.dataset) + "." + slug(c.metrics);
   RunSpec run;

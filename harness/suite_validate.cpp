@@ -156,14 +156,14 @@ class Checker {
   }
 
   // A path that must exist; `holder` may carry "obtain"/"hint" with where to get it.
-  void file(const json& holder, const std::string& key, const std::string& path) {
+  void file(const json& holder, const std::string& key, const std::string& path, bool hints = true) {
     if (!options_.check_files || !ok_string(holder, key)) return;
     std::string written = holder[key];
     std::string resolved = suite_.resolve(written);
     if (file_exists(resolved)) return;
     std::string msg = "\"" + written + "\" not found (looked at " + resolved + "): put it there";
     for (const char* h : {"obtain", "hint"})
-      if (ok_string(holder, h)) msg += "; " + std::string(h) + ": " + holder[h].get<std::string>();
+      if (hints && ok_string(holder, h)) msg += "; " + std::string(h) + ": " + holder[h].get<std::string>();
     add(path, msg, true);
   }
 
@@ -251,12 +251,22 @@ json model_config(Checker& c, const json& m, const std::string& path) {
 void check_model(Checker& c, const json& m, const std::string& path, const std::vector<std::string>& datasets) {
   std::vector<Field> fields = {{"name", T::String, true}, {"config", T::Config}, {"weights", T::String},
                                {"random_init", T::NonNegInt}, {"images", T::String}, {"guidance", T::Object},
+                               {"vae", T::Object}, {"quantize", T::String, false, {"round", "truncate"}}, {"class_label", T::NonNegInt},
                                {"hint", T::String}, {"obtain", T::String}, {"description", T::String}};
   if (!c.object(m, path, fields)) return;
   if (m.contains("guidance")) c.object(m["guidance"], path + "/guidance", guidance_fields());
+  if (m.contains("vae") && c.object(m["vae"], path + "/vae", {{"config", T::Config, true}, {"weights", T::String},
+                                                              {"random_init", T::NonNegInt}, {"hint", T::String},
+                                                              {"obtain", T::String}})) {
+    const json& v = m["vae"];
+    if (v.contains("weights") == v.contains("random_init"))
+      c.add(path + "/vae", "needs exactly one of \"weights\" (a checkpoint file) or \"random_init\" (a seed)");
+    c.file(v, "config", path + "/vae/config");
+    c.file(v, "weights", path + "/vae/weights");
+  }
   if (m.contains("images")) {
     c.ref(m["images"], datasets, "dataset", path + "/images");
-    for (const char* k : {"config", "weights", "random_init", "guidance"})
+    for (const char* k : {"config", "weights", "random_init", "guidance", "vae", "quantize", "class_label"})
       if (m.contains(k)) c.add(path + "/" + k, "not allowed with \"images\" (a model that replays a dataset)");
     return;
   }
@@ -313,7 +323,13 @@ void check_metrics(Checker& c, const json& m, const std::string& path, const std
       c.file(m, "inception", path + "/inception");
     }
   }
-  c.file(m, "reference_stats", path + "/reference_stats");
+  // The holder's "obtain" is about the Inception; a stats file that is also a dataset is reported there.
+  bool is_dataset = false;
+  const json& root = c.suite_.json;
+  if (c.ok_string(m, "reference_stats") && root.contains("datasets") && root["datasets"].is_array())
+    for (const auto& d : root["datasets"])
+      is_dataset |= c.ok_string(d, "source") && c.suite_.resolve(d["source"]) == c.suite_.resolve(m["reference_stats"]);
+  if (!is_dataset) c.file(m, "reference_stats", path + "/reference_stats", false);
 }
 
 size_t seed_count(const json& spec) {
@@ -419,7 +435,7 @@ std::vector<SuiteProblem> validate_suite(const Suite& suite, const ValidateOptio
   for (size_t i = 0; i < datasets.size(); ++i) {
     std::string p = "/datasets/" + std::to_string(i);
     if (!c.object(datasets[i], p, {{"name", T::String, true}, {"source", T::String, true},
-                                   {"split", T::String, false, kSplits}, {"resolution", T::PosInt, true},
+                                   {"split", T::String, false, kSplits}, {"resolution", T::PosInt, true}, {"limit", T::PosInt},
                                    {"hint", T::String}, {"obtain", T::String}, {"description", T::String}}))
       continue;
     c.file(datasets[i], "source", p + "/source");

@@ -24,6 +24,7 @@ int cmd_validate(const CommandArgs&);  // harness/cmd_validate.cpp
 int cmd_compare(const CommandArgs&);   // harness/cmd_compare.cpp
 int cmd_table(const CommandArgs&);     // harness/cmd_table.cpp
 int cmd_plot(const CommandArgs&);      // harness/cmd_plot.cpp
+int cmd_features(const CommandArgs&);  // harness/cmd_features.cpp
 // metrics/ verbs (harness/cmd_metrics.cpp): features, stats, fid, metrics
 // model verbs (harness/cmd_models.cpp): forward, sample, models
 // harness verbs: run, merge, profile, compare, table, plot, train

@@ -54,7 +54,7 @@ struct ReferenceFeatures {
 ReferenceFeatures reference_features(const nlohmann::json& metrics, FeatureEngine& engine, bool need_features,
                                      bool need_spatial);
 
-// Opens a suite dataset entry ({"source_resolved", "split", "resolution", "count"?}).
+// Opens a suite dataset entry ({"source_resolved", "split", "resolution", "limit"?}).
 std::unique_ptr<ImageSource> open_dataset(const nlohmann::json& dataset);
 // Centres an image [H, W, 3] on black padding up to the dataset's resolution; larger is an Error.
 at::Tensor pad_to_resolution(const at::Tensor& image, const nlohmann::json& dataset);

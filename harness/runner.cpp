@@ -1,0 +1,544 @@
+#include "harness/runner.h"
+
+#include <torch/version.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "common/hash.h"
+#include "common/log.h"
+#include "common/progress.h"
+#include "common/runtime.h"
+#include "data/image_write.h"
+#include "data/source.h"
+#include "harness/eval_features.h"
+#include "harness/generate.h"
+#include "harness/result.h"
+#include "harness/suite.h"
+#include "io/state_dict.h"
+#include "metrics/frechet.h"
+#include "metrics/inception_score.h"
+#include "metrics/kid.h"
+#include "metrics/precision_recall.h"
+#include "metrics/running_stats.h"
+#include "metrics/sfid.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace diffbench {
+
+void parse_shard(const std::string& text, int& index, int& count) {
+  int i = -1, n = -1;
+  char tail;
+  if (std::sscanf(text.c_str(), "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 0 || i >= n)
+    fail("--shard: expected i/N with 0 <= i < N, got \"" + text + "\"");
+  index = i;
+  count = n;
+}
+
+namespace {
+
+// ---- what a run needs, resolved from its entry ------------------------------------------------
+
+struct RunPlan {
+  const RunSpec* run = nullptr;
+  json entry;
+  std::vector<std::string> compute;  // metric names
+  std::vector<uint64_t> seeds;       // exactly num_samples of them
+  int64_t chunk_size = 1000;
+  int batch_size = 64;
+  std::string result_file, state_dir;
+  bool needs(const std::string& m) const {
+    return std::find(compute.begin(), compute.end(), m) != compute.end();
+  }
+  int64_t chunks() const { return (static_cast<int64_t>(seeds.size()) + chunk_size - 1) / chunk_size; }
+  std::vector<uint64_t> chunk_seeds(int64_t c) const {
+    auto begin = seeds.begin() + c * chunk_size;
+    auto end = seeds.begin() + std::min<int64_t>(seeds.size(), (c + 1) * chunk_size);
+    return {begin, end};
+  }
+};
+
+std::string default_results_dir() {
+  return "results";  // relative to where diffbench runs, as the README shows
+}
+
+RunPlan make_plan(const Suite& suite, const RunSpec& run, const RunOptions& o) {
+  RunPlan p;
+  p.run = &run;
+  p.entry = run.entry;
+  const json& m = p.entry["metrics"];
+  for (const auto& c : m["compute"]) p.compute.push_back(c.get<std::string>());
+  int64_t n = m["num_samples"].get<int64_t>();
+  auto seeds = parse_seeds(p.entry["seeds"], run.id + ": seeds");
+  if (static_cast<int64_t>(seeds.size()) < n)
+    fail(suite.file + ": run " + run.id + " needs " + std::to_string(n) + " samples but its seeds give only " +
+         std::to_string(seeds.size()) + " (fewer images than the protocol requires is an error)");
+  seeds.resize(n);
+  p.seeds = seeds;
+  p.chunk_size = p.entry["chunk_size"].get<int64_t>();
+  p.batch_size = o.batch_size > 0 ? o.batch_size : p.entry["batch_size"].get<int>();
+  std::string dir = o.results_dir.empty() ? default_results_dir() : o.results_dir;
+  p.result_file = result_path(dir, suite.name(), run.id);
+  p.state_dir = (fs::path(dir) / suite.name() / ".state" / run.id).string();
+  return p;
+}
+
+std::string chunk_file(const RunPlan& p, int64_t c) {
+  char name[32];
+  std::snprintf(name, sizeof name, "chunk-%06lld.safetensors", static_cast<long long>(c));
+  return (fs::path(p.state_dir) / name).string();
+}
+
+// The dataset entry of the suite with this name, resolved (for "images" models).
+json dataset_entry(const Suite& suite, const std::string& name) {
+  for (const auto& d : suite.json["datasets"])
+    if (d.value("name", "") == name) {
+      json out = d;
+      out["source_resolved"] = suite.resolve(d["source"]);
+      if (!out.contains("split")) out["split"] = "train";
+      return out;
+    }
+  fail(suite.file + ": no dataset named \"" + name + "\"");
+}
+
+// ---- image producers: seeds in, uint8 RGB images out ----------------------------------------
+
+class Producer {
+ public:
+  virtual ~Producer() = default;
+  virtual std::vector<at::Tensor> images(const std::vector<uint64_t>& seeds) = 0;
+  virtual json describe() const = 0;
+};
+
+// Real images: seed i is image i of the dataset, zero-padded to the dataset's resolution.
+class DatasetProducer : public Producer {
+ public:
+  explicit DatasetProducer(const json& dataset) : dataset_(dataset) {
+    source_ = open_dataset(dataset);
+  }
+  std::vector<at::Tensor> images(const std::vector<uint64_t>& seeds) override {
+    std::vector<at::Tensor> out;
+    // Seeds are usually one contiguous range: read it in one call.
+    size_t i = 0;
+    while (i < seeds.size()) {
+      size_t j = i + 1;
+      while (j < seeds.size() && seeds[j] == seeds[j - 1] + 1) ++j;
+      if (seeds[j - 1] >= static_cast<uint64_t>(source_->size()))
+        fail(dataset_["source_resolved"].get<std::string>() + ": has " + std::to_string(source_->size()) +
+             " images; seed " + std::to_string(seeds[j - 1]) + " asks for more");
+      for (auto& img : source_->read(static_cast<long>(seeds[i]), static_cast<long>(j - i)))
+        out.push_back(pad_to_resolution(img, dataset_));
+      i = j;
+    }
+    return out;
+  }
+  json describe() const override { return {{"kind", "images"}, {"dataset", dataset_.value("name", "")}}; }
+
+ private:
+  json dataset_;
+  std::unique_ptr<ImageSource> source_;
+};
+
+class ModelProducer : public Producer {
+ public:
+  ModelProducer(const json& entry, c10::Device device) {
+    const json& model = entry["model"];
+    GeneratorSpec spec;
+    spec.model_config = model["config_object"];
+    if (model.contains("weights_resolved")) spec.weights = model["weights_resolved"];
+    spec.random_init = model.value("random_init", -1);
+    if (model.contains("vae")) spec.vae = resolved_vae(model["vae"], entry);
+    spec.sampler = entry["sampler"];
+    spec.guidance = entry["guidance"];
+    spec.quantize = model.value("quantize", "round");
+    spec.class_label = model.value("class", -1);
+    spec.device = device;
+    generator_ = std::make_unique<SampleGenerator>(spec);
+  }
+  std::vector<at::Tensor> images(const std::vector<uint64_t>& seeds) override {
+    auto batch = generator_->generate(seeds);
+    std::vector<at::Tensor> out;
+    for (int64_t i = 0; i < batch.size(0); ++i) out.push_back(batch[i]);
+    return out;
+  }
+  json describe() const override {
+    return {{"kind", "generator"}, {"summary", generator_->describe()},
+            {"params", generator_->parameters()}, {"macs_per_call", generator_->macs_per_call()},
+            {"nfe", generator_->nfe_per_image()}};
+  }
+  SampleGenerator& generator() { return *generator_; }
+
+ private:
+  static json resolved_vae(json vae, const json& entry) {
+    // A VAE entry: {"config": path|object, "weights": path | "random_init": seed}; paths resolved
+    // against the model's config directory by the suite expansion when it knows them.
+    if (vae.contains("config") && vae["config"].is_string())
+      vae["config"] = json::parse(read_file(vae["config"].get<std::string>()));
+    return vae;
+  }
+  std::unique_ptr<SampleGenerator> generator_;
+};
+
+// ---- the chunks -------------------------------------------------------------------------------
+
+struct ChunkData {
+  at::Tensor seeds, pool3, logits, spatial;
+  double generate_s = 0, features_s = 0;
+  json producer;  // what made the images (model, params, MACs, NFE), for the result
+};
+
+void save_chunk(const RunPlan& p, int64_t c, const ChunkData& d) {
+  StateDict sd;
+  std::vector<int64_t> seeds;
+  sd.insert("seeds", d.seeds);
+  sd.insert("pool3", d.pool3);
+  if (d.logits.defined()) sd.insert("logits", d.logits);
+  if (d.spatial.defined()) sd.insert("spatial", d.spatial);
+  json meta = {{"run_id", p.run->id}, {"chunk", c}, {"generate_s", d.generate_s}, {"features_s", d.features_s},
+               {"producer", d.producer}};
+  save_safetensors(chunk_file(p, c), sd, {{"diffbench_chunk", meta.dump()}});
+}
+
+ChunkData load_chunk(const RunPlan& p, int64_t c) {
+  std::string file = chunk_file(p, c);
+  auto sd = load_state_dict(file);
+  ChunkData d;
+  d.seeds = sd.at("seeds");
+  d.pool3 = sd.at("pool3");
+  if (sd.contains("logits")) d.logits = sd.at("logits");
+  if (sd.contains("spatial")) d.spatial = sd.at("spatial");
+  auto expected = p.chunk_seeds(c);
+  bool same = d.seeds.numel() == static_cast<int64_t>(expected.size());
+  for (int64_t i = 0; same && i < d.seeds.numel(); ++i)
+    same = static_cast<uint64_t>(d.seeds[i].item<int64_t>()) == expected[i];
+  if (!same) fail(file + ": holds other seeds than chunk " + std::to_string(c) + " of this run; delete " +
+                  p.state_dir + " to start the run over");
+  json meta = json::parse(read_checkpoint_metadata(file, "diffbench_chunk"));
+  d.generate_s = meta.value("generate_s", 0.0);
+  d.features_s = meta.value("features_s", 0.0);
+  d.producer = meta.value("producer", json::object());
+  return d;
+}
+
+ChunkData compute_chunk(const RunPlan& p, int64_t c, Producer& producer, FeatureEngine& features,
+                        Progress& progress) {
+  auto seeds = p.chunk_seeds(c);
+  ChunkData d;
+  std::vector<at::Tensor> pool3, logits, spatial;
+  // Batches never span chunks, so a resumed or sharded run forms exactly the same batches.
+  for (size_t start = 0; start < seeds.size(); start += p.batch_size) {
+    std::vector<uint64_t> batch(seeds.begin() + start,
+                                seeds.begin() + std::min(seeds.size(), start + p.batch_size));
+    auto t0 = std::chrono::steady_clock::now();
+    auto images = producer.images(batch);
+    auto t1 = std::chrono::steady_clock::now();
+    auto f = features.extract(images, p.needs("is"), p.needs("sfid"));
+    auto t2 = std::chrono::steady_clock::now();
+    d.generate_s += std::chrono::duration<double>(t1 - t0).count();
+    d.features_s += std::chrono::duration<double>(t2 - t1).count();
+    pool3.push_back(f.pool3);
+    if (f.logits.defined()) logits.push_back(f.logits);
+    if (f.spatial.defined()) spatial.push_back(f.spatial);
+    progress.advance(static_cast<long>(batch.size()));
+  }
+  std::vector<int64_t> s(seeds.begin(), seeds.end());
+  d.seeds = torch::tensor(s, torch::kInt64);
+  d.pool3 = torch::cat(pool3);
+  if (!logits.empty()) d.logits = torch::cat(logits);
+  if (!spatial.empty()) d.spatial = torch::cat(spatial);
+  d.producer = producer.describe();
+  return d;
+}
+
+// ---- metrics ----------------------------------------------------------------------------------
+
+json frechet_json(const FrechetResult& r) {
+  return {{"mean_term", r.mean_term}, {"trace_sqrt", r.trace_sqrt}, {"method", method_name(r.method)},
+          {"rank_deficient", r.rank_deficient}, {"eps_fallback", r.eps_fallback}};
+}
+
+void compute_metrics(const RunPlan& p, const std::vector<ChunkData>& chunks, const ReferenceFeatures& ref,
+                     const FeatureEngine& engine, json& result) {
+  const json& m = p.entry["metrics"];
+  json common = {{"protocol", engine.protocol()}, {"inception", engine.weights_label()},
+                 {"inception_sha256", engine.weights_sha256()}, {"num_samples", p.seeds.size()},
+                 {"reference", ref.describe}};
+  if (engine.is_stand_in())
+    common["warning"] = "stand-in Inception (random weights): not comparable with published numbers";
+  std::vector<at::Tensor> pool3, logits, spatial;
+  RunningStats stats(2048, p.chunk_size), spatial_stats(kSfidChannels * 17 * 17, p.chunk_size);
+  for (const auto& c : chunks) {
+    pool3.push_back(c.pool3);
+    stats.add(c.pool3);
+    if (c.logits.defined()) logits.push_back(c.logits);
+    if (c.spatial.defined()) {
+      spatial.push_back(c.spatial);
+      spatial_stats.add(c.spatial);
+    }
+  }
+  if (p.needs("fid")) {
+    auto r = frechet_distance(stats.stats(), ref.pool3_stats);
+    // Per-chunk values give compare's bootstrap its noise estimate.
+    std::vector<double> per_chunk;
+    if (chunks.size() > 1)
+      for (const auto& c : chunks) per_chunk.push_back(frechet_distance(feature_stats(c.pool3), ref.pool3_stats).value);
+    json s = common;
+    s.update(frechet_json(r));
+    set_metric(result, "fid", r.value, s, per_chunk);
+  }
+  if (p.needs("sfid")) {
+    auto r = sfid(spatial_stats.stats(), ref.spatial_stats);
+    json s = common;
+    s.update(frechet_json(r));
+    set_metric(result, "sfid", r.value, s);
+  }
+  if (p.needs("is")) {
+    int splits = m["is"].value("splits", 10);
+    auto r = inception_score(torch::cat(logits), splits);
+    json s = common;
+    s["splits"] = splits;
+    s["std"] = r.std;
+    set_metric(result, "is", r.mean, s, r.split_scores);
+  }
+  auto gen = torch::cat(pool3);
+  if (p.needs("kid")) {
+    KidOptions o;
+    o.subsets = m["kid"].value("subsets", 100);
+    o.max_subset_size = m["kid"].value("subset_size", 1000);
+    o.seed = m["kid"].value("seed", 0);
+    auto r = kernel_inception_distance(ref.pool3, gen, o);
+    json s = common;
+    s.update({{"std", r.std}, {"subsets", r.subsets}, {"subset_size", r.subset_size}, {"seed", r.seed},
+              {"small_subsets", r.small_subsets}});
+    set_metric(result, "kid", r.mean, s, r.values);
+  }
+  if (p.needs("pr")) {
+    PrecisionRecallOptions o;
+    o.k = m["pr"].value("k", 3);
+    auto r = precision_recall(ref.pool3, gen, o);
+    json s = common;
+    s.update({{"k", r.k}, {"n_real", r.n_real}, {"n_gen", r.n_gen}});
+    set_metric(result, "precision", r.precision, s);
+    set_metric(result, "recall", r.recall, s);
+  }
+}
+
+// ---- outputs -----------------------------------------------------------------------------------
+
+// A PNG grid of the first (up to 64) samples beside the result.
+void write_grid(const RunPlan& p, Producer& producer) {
+  int n = std::min<int>(64, std::min<int64_t>(p.entry.value("grid", 0), p.seeds.size()));
+  std::vector<uint64_t> seeds(p.seeds.begin(), p.seeds.begin() + n);
+  auto images = producer.images(seeds);
+  std::string path = p.result_file.substr(0, p.result_file.size() - 5) + ".png";
+  fs::create_directories(fs::path(path).parent_path());
+  write_png_grid(path, images, 0, 2);
+  info("grid: " + path);
+}
+
+json finalize(const Suite& suite, const RunSpec& run, const RunPlan& p, const RunOptions& o,
+              const FeatureEngine& engine, const ReferenceFeatures& ref, int threads, const c10::Device& device, const std::string& started, double wall_s) {
+  std::vector<ChunkData> chunks;
+  double generate_s = 0, features_s = 0;
+  for (int64_t c = 0; c < p.chunks(); ++c) {
+    if (!file_exists(chunk_file(p, c)))
+      fail(chunk_file(p, c) + ": missing; run the remaining shards (or --resume) before merging");
+    chunks.push_back(load_chunk(p, c));
+    generate_s += chunks.back().generate_s;
+    features_s += chunks.back().features_s;
+  }
+  json result = new_result(suite, run);
+  compute_metrics(p, chunks, ref, engine, result);
+  double n = static_cast<double>(p.seeds.size());
+  json perf = chunks.front().producer;
+  perf["batch_size"] = p.batch_size;
+  perf["generate_s"] = generate_s;
+  perf["features_s"] = features_s;
+  perf["images_per_s"] = generate_s > 0 ? n / generate_s : 0.0;
+  perf["features_images_per_s"] = features_s > 0 ? n / features_s : 0.0;
+  if (perf.value("kind", "") == "generator") perf["quantize"] = p.entry["model"].value("quantize", "round");
+  result["performance"] = perf;
+  result["provenance"] = make_provenance(suite.sha256_file, device_description(device), threads, p.entry["seeds"],
+                                         started, wall_s);
+  result["provenance"]["chunk_size"] = p.chunk_size;
+  result["provenance"]["chunks"] = p.chunks();
+  write_result(p.result_file, result, o.force || o.resume);
+  return result;
+}
+
+// ---- one run ----------------------------------------------------------------------------------
+
+struct RunOutcome {
+  std::string id, status;
+  json result;
+};
+
+std::vector<int64_t> my_chunks(const RunPlan& p, const RunOptions& o) {
+  std::vector<int64_t> out;
+  for (int64_t c = 0; c < p.chunks(); ++c)
+    if (c % o.shard_count == o.shard_index) out.push_back(c);
+  return out;
+}
+
+bool sharded(const RunOptions& o) { return o.shard_count > 1; }
+
+std::unique_ptr<Producer> make_producer(const Suite& suite, const json& entry, c10::Device device) {
+  if (entry["model"]["kind"] == "images")
+    return std::make_unique<DatasetProducer>(dataset_entry(suite, entry["model"]["images"]));
+  return std::make_unique<ModelProducer>(entry, device);
+}
+
+RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) {
+  RunPlan p = make_plan(suite, run, o);
+  RunOutcome out{run.id, "", {}};
+  bool exists = file_exists(p.result_file);
+  if (exists && !o.force && !sharded(o)) {
+    if (o.resume) {
+      info("run " + run.id + ": finished earlier (" + p.result_file + "), skipped");
+      out.status = "done earlier";
+      out.result = read_result(p.result_file);
+      return out;
+    }
+    fail(p.result_file + ": a result of this run exists; pass --resume to keep it or --force to recompute it");
+  }
+  if (!o.resume && fs::exists(p.state_dir)) fs::remove_all(p.state_dir);  // a fresh start
+  fs::create_directories(p.state_dir);
+
+  auto started = utc_now_iso8601();
+  auto t0 = std::chrono::steady_clock::now();
+  int threads = configure_threads(o.threads >= 0 ? o.threads : p.entry["threads"].get<int>());
+  auto device = resolve_device(o.device.empty() ? p.entry["device"].get<std::string>() : o.device);
+  FeatureEngine engine(p.entry["metrics"], device, p.batch_size);
+
+  // The reference first: a missing reference fails before any sampling.
+  ReferenceFeatures ref = reference_features(p.entry["metrics"], engine, p.needs("kid") || p.needs("pr"),
+                                             p.needs("sfid"));
+  auto producer = make_producer(suite, p.entry, device);
+
+  auto todo = my_chunks(p, o);
+  int64_t total = 0;
+  for (auto c : todo) total += static_cast<int64_t>(p.chunk_seeds(c).size());
+  Progress progress("run " + run.id, total, "img");
+  for (auto c : todo) {
+    if (o.resume && file_exists(chunk_file(p, c))) {
+      progress.advance(static_cast<long>(p.chunk_seeds(c).size()));
+      continue;
+    }
+    auto d = compute_chunk(p, c, *producer, engine, progress);
+    save_chunk(p, c, d);
+    if (c == 0 && p.entry.value("grid", 0) > 0) write_grid(p, *producer);
+  }
+  progress.finish();
+  if (sharded(o)) {
+    info("run " + run.id + ": shard " + std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count) +
+         " done; combine the shards with `diffbench merge`");
+    out.status = "shard done";
+    return out;
+  }
+  out.result = finalize(suite, run, p, o, engine, ref, threads, device, started,
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  out.status = "done";
+  return out;
+}
+
+}  // namespace
+
+static void print_plan(const Suite& suite, const std::vector<RunSpec>& runs, const RunOptions& o) {
+  std::cout << "suite " << suite.name() << " (" << suite.file << ", sha256 " << suite.sha256_file.substr(0, 12)
+            << "): " << runs.size() << " run(s)";
+  if (o.shard_count > 1) std::cout << ", shard " << o.shard_index << "/" << o.shard_count;
+  std::cout << "\n";
+  for (const auto& r : runs) {
+    const json& e = r.entry;
+    std::cout << "  " << r.id << ": " << e["metrics"]["num_samples"].get<int64_t>() << " samples, "
+              << e["metrics"]["protocol"].get<std::string>();
+    if (e["sampler"].is_object())
+      std::cout << ", " << e["sampler"]["kind"].get<std::string>() << " " << e["sampler"]["steps"].get<int64_t>()
+                << " steps";
+    std::cout << "\n";
+  }
+}
+
+static std::string fmt(const json& result, const std::string& key) {
+  auto v = result_value(result, key);
+  if (!v) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, std::abs(*v) >= 1000 ? "%.0f" : "%.4g", *v);
+  return buf;
+}
+
+static void print_summary(const std::vector<json>& results) {
+  if (results.empty()) return;
+  std::vector<std::string> cols = {"fid", "is", "kid", "precision", "recall", "sfid", "images_per_s"};
+  std::cout << "\n| run | " ;
+  for (const auto& c : cols) std::cout << c << " | ";
+  std::cout << "\n|---|";
+  for (size_t i = 0; i < cols.size(); ++i) std::cout << "---|";
+  std::cout << "\n";
+  bool stand_in = false;
+  for (const auto& r : results) {
+    std::cout << "| " << r.value("run_id", "?") << " | ";
+    for (const auto& c : cols) std::cout << fmt(r, c) << " | ";
+    std::cout << "\n";
+    if (r.contains("metrics"))
+      for (const auto& m : r["metrics"])
+        if (m.is_object() && m.contains("warning")) stand_in = true;
+  }
+  if (stand_in)
+    std::cout << "\nNote: computed with the stand-in Inception (random weights): compare these numbers only with "
+                 "each other, never with published ones.\n";
+}
+
+int run_suite(const Suite& suite, const RunOptions& o) {
+  auto runs = expand(suite);
+  std::vector<RunSpec> selected;
+  for (const auto& r : runs)
+    if (o.only.empty() || r.id.find(o.only) != std::string::npos) selected.push_back(r);
+  if (selected.empty()) fail(suite.file + ": no run matches --only \"" + o.only + "\"");
+  print_plan(suite, selected, o);
+  if (o.plan_only) return 0;
+  std::vector<json> results;
+  for (const auto& r : selected) {
+    auto outcome = execute(suite, r, o);
+    if (outcome.result.is_object() && !outcome.result.empty()) results.push_back(outcome.result);
+  }
+  print_summary(results);
+  return 0;
+}
+
+int merge_suite(const Suite& suite, const RunOptions& o) {
+  std::vector<json> results;
+  for (const auto& run : expand(suite)) {
+    if (!o.only.empty() && run.id.find(o.only) == std::string::npos) continue;
+    RunPlan p = make_plan(suite, run, o);
+    if (file_exists(p.result_file) && !o.force) {
+      info("merge " + run.id + ": result exists, kept (" + p.result_file + ")");
+      results.push_back(read_result(p.result_file));
+      continue;
+    }
+    auto started = utc_now_iso8601();
+    auto t0 = std::chrono::steady_clock::now();
+    int threads = configure_threads(o.threads >= 0 ? o.threads : p.entry["threads"].get<int>());
+    auto device = resolve_device(o.device.empty() ? p.entry["device"].get<std::string>() : o.device);
+    FeatureEngine engine(p.entry["metrics"], device, p.batch_size);
+    ReferenceFeatures ref = reference_features(p.entry["metrics"], engine, p.needs("kid") || p.needs("pr"),
+                                               p.needs("sfid"));
+    RunOptions merged = o;
+    merged.force = true;  // the shards left no result; write it
+    results.push_back(finalize(suite, run, p, merged, engine, ref, threads, device, started,
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+    info("merge " + run.id + ": " + p.result_file);
+  }
+  print_summary(results);
+  return 0;
+}
+
+}  // namespace diffbench
+

@@ -1,0 +1,125 @@
+// Reference-statistics files (pytorch-fid, EDM, ADM, our own) and the content-addressed cache.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "build_info.h"
+#include "common/error.h"
+#include "common/files.h"
+#include "common/hash.h"
+#include "io/npz.h"
+#include "metrics/reference_stats.h"
+#include "metrics/stats_cache.h"
+
+using namespace diffbench;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fixture(const std::string& name) { return std::string(DIFFBENCH_SOURCE_DIR) + "/tests/data/metrics/" + name; }
+
+nlohmann::json expected() {
+  std::ifstream in(fixture("expected.json"));
+  return nlohmann::json::parse(in);
+}
+
+fs::path temp_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("diffbench_metrics_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+ReferenceStats small_stats(const std::string& protocol) {
+  ReferenceStats s;
+  s.pool.mu = at::arange(4, at::kDouble) / 3.0;
+  s.pool.sigma = at::eye(4, at::kDouble) * (1.0 / 7.0);
+  s.pool.count = 123;
+  s.protocol = protocol;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("reference statistics: pytorch-fid, EDM and ADM files are read", "[metrics]") {
+  auto e = expected();
+  for (const char* name : {"pytorch_fid_stats.npz", "edm_stats.npz"}) {
+    ReferenceStats s = read_reference_stats(fixture(name));
+    REQUIRE(s.pool.sigma.sizes() == at::IntArrayRef({16, 16}));
+    CHECK(s.pool.mu[0].item<double>() == e["stats_mu0"].get<double>());
+    CHECK(s.pool.sigma[3][5].item<double>() == e["stats_sigma_3_5"].get<double>());
+    CHECK(s.protocol.empty());
+    CHECK(s.sha256 == sha256_file(fixture(name)));
+    CHECK_FALSE(s.needs_compute());
+  }
+  ReferenceStats adm = read_reference_stats(fixture("adm_ref.npz"));
+  CHECK(adm.spatial.sigma.sizes() == at::IntArrayRef({8, 8}));
+  CHECK(adm.images_key == "arr_0");
+  CHECK_FALSE(adm.needs_compute());
+  ReferenceStats images = read_reference_stats(fixture("adm_images.npz"));
+  CHECK(images.needs_compute());
+  CHECK_FALSE(images.pool.mu.defined());
+}
+
+TEST_CASE("reference statistics: our files round-trip with protocol, n and hash", "[metrics]") {
+  fs::path dir = temp_dir("refstats");
+  std::string path = (dir / "stats.npz").string();
+  ReferenceStats s = small_stats("pytorch_fid");
+  std::string sha = write_reference_stats(path, s);
+  CHECK(sha == sha256_file(path));
+  ReferenceStats back = read_reference_stats(path);
+  CHECK(back.protocol == "pytorch_fid");
+  CHECK(back.pool.count == 123);
+  CHECK(at::equal(back.pool.mu, s.pool.mu));  // float64 all the way (pitfall 6)
+  CHECK(at::equal(back.pool.sigma, s.pool.sigma));
+  CHECK(back.sha256 == sha);
+  std::string bad = (dir / "bad.npz").string();
+  std::vector<std::pair<std::string, at::Tensor>> arrays{{"mu", at::zeros({3}, at::kDouble)},
+                                                         {"sigma", at::zeros({3, 2}, at::kDouble)}};
+  write_npz(bad, arrays);
+  CHECK_THROWS_WITH(read_reference_stats(bad), bad + ": 'sigma' must be [3, 3], got [3, 2]");
+  std::vector<std::pair<std::string, at::Tensor>> other{{"x", at::zeros({3})}};
+  write_npz(bad, other);
+  CHECK_THROWS_WITH(read_reference_stats(bad),
+                    bad + ": not reference statistics: expected arrays 'mu' and 'sigma' (or ADM images 'arr_0')");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("statistics cache: hit on the same content, miss when a file changes", "[metrics]") {
+  fs::path dir = temp_dir("cache");
+  std::string image = (dir / "img.bin").string();
+  write_file_atomic(image, "first image bytes");
+  StatsCache cache((dir / "stats").string());
+  StatsCacheKey key{sha256_file(image), "pytorch_fid", std::string(64, 'a'), "pool3", 123};
+  CHECK_FALSE(cache.lookup(key).has_value());
+  std::string entry = cache.store(key, small_stats(""));
+  CHECK(entry == (dir / "stats" / (key.digest() + ".npz")).string());
+  auto hit = cache.lookup(key);
+  REQUIRE(hit.has_value());
+  CHECK(hit->protocol == "pytorch_fid");
+  CHECK(at::equal(hit->pool.sigma, small_stats("").pool.sigma));
+  write_file_atomic(image, "first image bytes, edited");  // changed content -> new key -> miss
+  StatsCacheKey changed = key;
+  changed.source_hash = sha256_file(image);
+  CHECK_FALSE(cache.lookup(changed).has_value());
+  StatsCacheKey other_layer = key;
+  other_layer.layer = "spatial";
+  CHECK(other_layer.digest() != key.digest());
+  write_file_atomic(entry, "not a zip");  // a damaged entry is a miss, not an error
+  CHECK_FALSE(cache.lookup(key).has_value());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("statistics cache: DIFFBENCH_CACHE chooses the directory", "[metrics]") {
+  const char* old = std::getenv("DIFFBENCH_CACHE");
+  std::string saved = old ? old : "";
+  ::setenv("DIFFBENCH_CACHE", "/tmp/somewhere/stats", 1);
+  CHECK(StatsCache::default_dir() == "/tmp/somewhere/stats");
+  ::unsetenv("DIFFBENCH_CACHE");
+  CHECK(StatsCache::default_dir() == std::string(std::getenv("HOME")) + "/.cache/diffbench/stats");
+  if (old) ::setenv("DIFFBENCH_CACHE", saved.c_str(), 1);
+}

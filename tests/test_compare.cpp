@@ -37,9 +37,9 @@ TEST_CASE("compare: tolerances parse as relative (%) or absolute", "[harness]") 
 }
 
 TEST_CASE("compare: verdicts per metric direction and tolerance", "[harness]") {
-  json base = testing::crafted_result("r", "m", {{"fid", 10.0}, {"is", 9.0}, {"precision", 0.60}, {"kid", 0.0020}},
+  json base = fixtures::crafted_result("r", "m", {{"fid", 10.0}, {"is", 9.0}, {"precision", 0.60}, {"kid", 0.0020}},
                                       {{"images_per_s", 100.0}});
-  json next = testing::crafted_result("r", "m", {{"fid", 10.04}, {"is", 9.5}, {"precision", 0.55}, {"kid", 0.0020}},
+  json next = fixtures::crafted_result("r", "m", {{"fid", 10.04}, {"is", 9.5}, {"precision", 0.55}, {"kid", 0.0020}},
                                       {{"images_per_s", 80.0}});
   CompareOptions o;
   Comparison c = compare_results(base, next, o);
@@ -78,8 +78,8 @@ TEST_CASE("compare: noise estimate is a bootstrap over per-chunk values", "[harn
   // Population std of {1,2,3,4} is 1.118; the standard error of the mean of 4 chunks is 0.559.
   CHECK(*chunk_noise({1, 2, 3, 4}) == Approx(0.559).epsilon(0.05));
   CHECK(*chunk_noise({1, 2, 3, 4}) == *chunk_noise({1, 2, 3, 4}));  // seeded
-  json base = testing::crafted_result("r", "m", {{"fid", 10.0}});
-  json next = testing::crafted_result("r", "m", {{"fid", 10.3}});
+  json base = fixtures::crafted_result("r", "m", {{"fid", 10.0}});
+  json next = fixtures::crafted_result("r", "m", {{"fid", 10.3}});
   base["metrics"]["fid"]["chunks"] = {9.0, 10.0, 11.0, 10.0};
   next["metrics"]["fid"]["chunks"] = {9.3, 10.3, 11.3, 10.3};
   CompareOptions o;
@@ -92,11 +92,11 @@ TEST_CASE("compare: noise estimate is a bootstrap over per-chunk values", "[harn
 }
 
 TEST_CASE("compare: folders are matched by run id; a run missing from NEW fails", "[harness]") {
-  std::string a = testing::fresh_dir("compare-a"), b = testing::fresh_dir("compare-b");
-  write_result(a + "/x.json", testing::crafted_result("run-x", "m", {{"fid", 5.0}}));
-  write_result(a + "/y.json", testing::crafted_result("run-y", "m", {{"fid", 6.0}}));
-  write_result(b + "/renamed.json", testing::crafted_result("run-x", "m", {{"fid", 5.01}}));
-  write_result(b + "/z.json", testing::crafted_result("run-z", "m", {{"fid", 1.0}}));
+  std::string a = fixtures::fresh_dir("compare-a"), b = fixtures::fresh_dir("compare-b");
+  write_result(a + "/x.json", fixtures::crafted_result("run-x", "m", {{"fid", 5.0}}));
+  write_result(a + "/y.json", fixtures::crafted_result("run-y", "m", {{"fid", 6.0}}));
+  write_result(b + "/renamed.json", fixtures::crafted_result("run-x", "m", {{"fid", 5.01}}));
+  write_result(b + "/z.json", fixtures::crafted_result("run-z", "m", {{"fid", 1.0}}));
   Comparison c = compare_paths(a, b, {});
   REQUIRE(c.rows.size() == 3);
   CHECK(c.rows[0].run_id == "run-x");
@@ -116,10 +116,10 @@ TEST_CASE("compare: folders are matched by run id; a run missing from NEW fails"
 }
 
 TEST_CASE("compare: CLI exit codes", "[harness]") {
-  std::string d = testing::fresh_dir("compare-cli");
-  write_result(d + "/base.json", testing::crafted_result("r", "m", {{"fid", 10.0}}, {{"images_per_s", 100.0}}));
-  write_result(d + "/same.json", testing::crafted_result("r", "m", {{"fid", 10.01}}, {{"images_per_s", 50.0}}));
-  write_result(d + "/worse.json", testing::crafted_result("r", "m", {{"fid", 10.5}}, {{"images_per_s", 100.0}}));
+  std::string d = fixtures::fresh_dir("compare-cli");
+  write_result(d + "/base.json", fixtures::crafted_result("r", "m", {{"fid", 10.0}}, {{"images_per_s", 100.0}}));
+  write_result(d + "/same.json", fixtures::crafted_result("r", "m", {{"fid", 10.01}}, {{"images_per_s", 50.0}}));
+  write_result(d + "/worse.json", fixtures::crafted_result("r", "m", {{"fid", 10.5}}, {{"images_per_s", 100.0}}));
   CHECK(cli("compare " + d + "/base.json " + d + "/same.json") == 0);
   CHECK(cli("compare " + d + "/base.json " + d + "/same.json --fail-on-throughput") == 1);
   CHECK(cli("compare " + d + "/base.json " + d + "/worse.json") == 1);

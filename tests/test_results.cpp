@@ -15,13 +15,13 @@ using namespace diffbench;
 using nlohmann::json;
 
 TEST_CASE("results: an existing result is never overwritten silently", "[harness]") {
-  std::string dir = testing::fresh_dir("results-write");
+  std::string dir = fixtures::fresh_dir("results-write");
   std::string path = result_path(dir, "smoke", "run-a");
   CHECK(path == dir + "/smoke/run-a.json");
-  json r = testing::crafted_result("run-a", "m", {{"fid", 3.5}});
+  json r = fixtures::crafted_result("run-a", "m", {{"fid", 3.5}});
   write_result(path, r);  // creates the suite folder
   CHECK(read_result(path)["metrics"]["fid"]["value"] == 3.5);
-  json r2 = testing::crafted_result("run-a", "m", {{"fid", 9.0}});
+  json r2 = fixtures::crafted_result("run-a", "m", {{"fid", 9.0}});
   CHECK_THROWS_WITH(write_result(path, r2),
                     path + ": result already exists; refusing to overwrite it (use --resume to skip finished runs or "
                            "--force to replace them)");
@@ -36,7 +36,7 @@ TEST_CASE("results: an existing result is never overwritten silently", "[harness
 }
 
 TEST_CASE("results: reading checks the schema", "[harness]") {
-  std::string dir = testing::fresh_dir("results-read");
+  std::string dir = fixtures::fresh_dir("results-read");
   std::ofstream(dir + "/a.json") << R"({"fid": 3})";
   std::ofstream(dir + "/b.json") << R"({"schema_version": 99})";
   CHECK_THROWS_WITH(read_result(dir + "/a.json"), dir + "/a.json: not a diffbench result (no \"schema_version\")");
@@ -48,7 +48,7 @@ TEST_CASE("results: reading checks the schema", "[harness]") {
 }
 
 TEST_CASE("results: values by column key and metric directions", "[harness]") {
-  json r = testing::crafted_result("id", "diffit", {{"fid", 1.95}, {"precision", 0.7}},
+  json r = fixtures::crafted_result("id", "diffit", {{"fid", 1.95}, {"precision", 0.7}},
                                    {{"params", 17576003}, {"macs_per_call", 4.73e9}, {"nfe", 35}, {"images_per_s", 12.5}});
   set_metric(r, "kid", 0.001, {{"subsets", 100}, {"subset_size", 1000}, {"seed", 0}}, {0.0011, 0.0009});
   CHECK(*result_value(r, "fid") == 1.95);

@@ -7,7 +7,7 @@
 
 #include "harness/result.h"
 
-namespace diffbench::testing {
+namespace diffbench::fixtures {
 
 // A schema-1 run result with the given metrics ({"fid": 3.2, ...}) and performance figures.
 inline nlohmann::json crafted_result(const std::string& run_id, const std::string& model, const nlohmann::json& metrics,
@@ -33,4 +33,4 @@ inline std::string fresh_dir(const std::string& name) {
   return dir.string();
 }
 
-}  // namespace diffbench::testing
+}  // namespace diffbench::fixtures

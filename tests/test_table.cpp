@@ -18,9 +18,9 @@ using nlohmann::json;
 namespace {
 
 std::vector<json> two_results() {
-  return {testing::crafted_result("a", "ddpmpp", {{"fid", 1.97}, {"is", 9.84}, {"precision", 0.67}, {"recall", 0.61}},
+  return {fixtures::crafted_result("a", "ddpmpp", {{"fid", 1.97}, {"is", 9.84}, {"precision", 0.67}, {"recall", 0.61}},
                                   {{"params", 55735299}, {"macs_per_call", 21.3e9}, {"nfe", 35}, {"images_per_s", 12.34}}),
-          testing::crafted_result("b", "diffit_img", {{"fid", 1.95}, {"is", 9.71}, {"precision", 0.67}},
+          fixtures::crafted_result("b", "diffit_img", {{"fid", 1.95}, {"is", 9.71}, {"precision", 0.67}},
                                   {{"params", 17576003}, {"macs_per_call", 4.73e9}, {"nfe", 35}, {"images_per_s", 20.5}})};
 }
 
@@ -87,9 +87,9 @@ TEST_CASE("plot: series per model and a well-formed SVG", "[harness]") {
   std::vector<json> results;
   for (int steps : {18, 9})
     for (const char* model : {"edm", "diffit"})
-      results.push_back(testing::crafted_result(std::string(model) + std::to_string(steps), model,
+      results.push_back(fixtures::crafted_result(std::string(model) + std::to_string(steps), model,
                                                 {{"fid", steps == 18 ? 2.0 : 4.0}}, {{"nfe", 2 * steps - 1}}, steps));
-  results.push_back(testing::crafted_result("no-fid", "edm", {}, {{"nfe", 5}}));
+  results.push_back(fixtures::crafted_result("no-fid", "edm", {}, {{"nfe", 5}}));
   PlotSpec spec;
   auto series = collect_series(results, spec);
   REQUIRE(series.size() == 2);
@@ -110,7 +110,7 @@ TEST_CASE("plot: series per model and a well-formed SVG", "[harness]") {
 }
 
 TEST_CASE("plot: throughput against batch size from profile results, SVG and PNG files", "[harness]") {
-  json profile = testing::crafted_result("p", "dit-tiny", {});
+  json profile = fixtures::crafted_result("p", "dit-tiny", {});
   profile["kind"] = "profile";
   profile["profile"]["points"] = {{{"batch_size", 8}, {"images_per_s", 50.0}}, {{"batch_size", 1}, {"images_per_s", 10.0}}};
   PlotSpec spec;
@@ -120,7 +120,7 @@ TEST_CASE("plot: throughput against batch size from profile results, SVG and PNG
   auto series = collect_series({profile}, spec);
   REQUIRE(series.size() == 1);
   CHECK(series[0].points == std::vector<std::pair<double, double>>{{1, 10.0}, {8, 50.0}});
-  std::string dir = testing::fresh_dir("plot");
+  std::string dir = fixtures::fresh_dir("plot");
   write_plot(series, spec, dir + "/t.svg");
   write_plot(series, spec, dir + "/t.png");
   CHECK(read_file(dir + "/t.svg").find("</svg>") != std::string::npos);

@@ -4,15 +4,12 @@
 
 #include "common/error.h"
 #include "models/dhariwal_unet.h"
+#include "models/diffit_image.h"
 #include "models/edm_layers_config.h"
 #include "models/precond.h"
 #include "models/song_unet.h"
 
 namespace diffbench {
-
-// Declared in models/diffit_image.h (image-space DiffiT, another engineer's file); weak so this registry
-// links before that file lands. TODO: include the header once it is committed.
-std::shared_ptr<UNetNet> build_diffit_image_net(const nlohmann::json& config) __attribute__((weak));
 
 namespace {
 
@@ -32,10 +29,7 @@ std::string arch_of(const nlohmann::json& config) {
 std::shared_ptr<UNetNet> build_unet_net(const nlohmann::json& config) {
   const std::string arch = arch_of(config);
   // Image-space DiffiT is a UNetNet too: its builder validates its own keys.
-  if (arch == "diffit-image") {
-    if (!build_diffit_image_net) fail("model config: arch \"diffit-image\" is not built into this binary");
-    return build_diffit_image_net(config);
-  }
+  if (arch == "diffit-image") return build_diffit_image_net(config);
   if (!is_song(arch) && !is_adm(arch)) return nullptr;
   const PrecondConfig p = precond_config_from_json(config);
   ConfigReader r(config, "model config (arch \"" + arch + "\")");

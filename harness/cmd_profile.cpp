@@ -1,9 +1,7 @@
 // `diffbench profile MODEL`: latency, throughput, memory and FLOP/s of one network call.
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 
-#include "build_info.h"
 #include "common/error.h"
 #include "common/files.h"
 #include "common/runtime.h"
@@ -14,8 +12,6 @@
 #include "harness/result.h"
 #include "metrics/features.h"
 #include "models/model.h"
-
-namespace fs = std::filesystem;
 
 namespace diffbench {
 
@@ -35,21 +31,6 @@ std::vector<int> parse_int_list(const std::string& text, const std::string& flag
   }
   if (out.empty()) fail(flag + ": expected at least one value");
   return out;
-}
-
-// MODEL is a preset name (models/configs/NAME.json), or any label when --config is given.
-static nlohmann::json model_config(const std::string& model, const std::string& config_path) {
-  std::string path = config_path;
-  if (path.empty()) {
-    path = (fs::path(DIFFBENCH_SOURCE_DIR) / "models" / "configs" / (model + ".json")).string();
-    if (!file_exists(path))
-      fail("profile: no preset \"" + model + "\" in models/configs/; pass --config C.json (see `diffbench models`)");
-  }
-  try {
-    return nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(path + ": not valid JSON: " + std::string(e.what()));
-  }
 }
 
 int cmd_profile(const CommandArgs& argv) {
@@ -97,15 +78,18 @@ int cmd_profile(const CommandArgs& argv) {
     for (const auto& p : load_fid_inception(fo.weights)->parameters()) params += p.numel();
     profile = profile_calls("fid-inception-v3", call, inception_macs, params, o);
   } else {
-    auto config = model_config(model, args.get("--config"));
+    auto config = resolve_model_config(model, args.get("--config"));
     auto net = load_model(config, args.get("--weights"), 0);
     profile = profile_model(*net, o);
     profile["label"] = model;
   }
-  profile["provenance"] = make_provenance("", device_description(o.device), current_threads(), nullptr,
-                                          utc_now_iso8601(), 0);
   std::cout << format_profile(profile);
-  if (args.has("--out")) write_file_atomic(args.get("--out"), profile.dump(2) + "\n");
+  // The file is a result of kind "profile", so `table` and `plot` (throughput against batch size) read it.
+  nlohmann::json result = {{"schema_version", kResultSchemaVersion}, {"kind", "profile"}, {"run_id", model},
+                           {"model", model}, {"profile", profile},
+                           {"provenance", make_provenance("", device_description(o.device), current_threads(),
+                                                          nullptr, utc_now_iso8601(), 0)}};
+  if (args.has("--out")) write_file_atomic(args.get("--out"), result.dump(2) + "\n");
   return 0;
 }
 

@@ -1,6 +1,10 @@
 #include "harness/generate.h"
 
+#include <filesystem>
 #include <sstream>
+
+#include "build_info.h"
+#include "common/files.h"
 
 #include "common/error.h"
 #include "data/quantize.h"
@@ -10,9 +14,26 @@
 #include "models/guidance.h"
 #include "models/model.h"
 #include "models/noise.h"
+#include "models/transformer_common.h"
 #include "models/vae_decoder.h"
 
+namespace fs = std::filesystem;
+
 namespace diffbench {
+
+nlohmann::json resolve_model_config(const std::string& model, const std::string& config_path) {
+  std::string path = config_path;
+  if (path.empty()) {
+    path = (fs::path(DIFFBENCH_SOURCE_DIR) / "models" / "configs" / (model + ".json")).string();
+    if (!file_exists(path))
+      fail("no model preset \"" + model + "\" in models/configs/; pass --config C.json (see `diffbench models`)");
+  }
+  try {
+    return nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    fail(path + ": not valid JSON: " + std::string(e.what()));
+  }
+}
 
 std::shared_ptr<DiffusionModel> load_model(const nlohmann::json& config, const std::string& weights,
                                            int64_t random_init) {
@@ -21,9 +42,13 @@ std::shared_ptr<DiffusionModel> load_model(const nlohmann::json& config, const s
     load_into_module(*model, load_state_dict(weights), weights);
     return model;
   }
-  // A seeded initialisation: the same seed gives the same weights on every machine.
-  torch::manual_seed(static_cast<uint64_t>(std::max<int64_t>(random_init, 0)));
-  return build_model(config);
+  // A seeded initialisation: the same seed gives the same weights on every machine. The U-Nets
+  // initialise themselves from the global generator; the transformers are built empty.
+  uint64_t seed = static_cast<uint64_t>(std::max<int64_t>(random_init, 0));
+  torch::manual_seed(seed);
+  auto model = build_model(config);
+  if (model->kind() == "ddpm-eps") randomize_weights(*model, seed);
+  return model;
 }
 
 static std::shared_ptr<SdVaeDecoder> load_vae(const nlohmann::json& vae) {

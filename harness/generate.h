@@ -49,6 +49,10 @@ class SampleGenerator {
   int64_t nfe_per_image_ = 0;
 };
 
+// MODEL on the command line: a preset name (models/configs/NAME.json), or any label when a config
+// file is given. Error naming what is missing.
+nlohmann::json resolve_model_config(const std::string& model, const std::string& config_path);
+
 // Builds a model from its config and loads weights strictly, or initialises it from a seed.
 std::shared_ptr<DiffusionModel> load_model(const nlohmann::json& config, const std::string& weights,
                                            int64_t random_init);

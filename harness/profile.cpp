@@ -89,7 +89,7 @@ nlohmann::json profile_calls(const std::string& label, const ProfiledCall& call,
     double lo = *std::min_element(seconds.begin(), seconds.end());
     double hi = *std::max_element(seconds.begin(), seconds.end());
     double flops = 2.0 * macs_per_image * batch / med;
-    nlohmann::json row = {{"batch", batch},
+    nlohmann::json row = {{"batch_size", batch},
                           {"latency_s", med},
                           {"latency_min_s", lo},
                           {"latency_max_s", hi},
@@ -112,7 +112,7 @@ nlohmann::json profile_calls(const std::string& label, const ProfiledCall& call,
           {"warmup", o.warmup},
           {"repeats", o.repeats},
           {"peak_flops", peak > 0 ? nlohmann::json(peak) : nlohmann::json(nullptr)},
-          {"rows", rows}};
+          {"points", rows}};
 }
 
 nlohmann::json profile_model(DiffusionModel& model, const ProfileOptions& o) {
@@ -148,9 +148,9 @@ std::string format_profile(const nlohmann::json& p) {
   out << buf;
   out << "| batch | latency (median, min-max) | per image | images/s | NFE/s | GFLOP/s | peak memory |\n"
          "|---|---|---|---|---|---|---|\n";
-  for (const auto& r : p["rows"]) {
+  for (const auto& r : p["points"]) {
     std::snprintf(buf, sizeof buf, "| %d | %.4g s (%.4g-%.4g) | %.4g s | %.4g | %.4g | %.4g%s | %.1f MiB |\n",
-                  r["batch"].get<int>(), r["latency_s"].get<double>(), r["latency_min_s"].get<double>(),
+                  r["batch_size"].get<int>(), r["latency_s"].get<double>(), r["latency_min_s"].get<double>(),
                   r["latency_max_s"].get<double>(), r["latency_per_image_s"].get<double>(),
                   r["images_per_s"].get<double>(), r["network_evals_per_s"].get<double>(),
                   r["flops_per_s"].get<double>() / 1e9,

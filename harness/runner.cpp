@@ -3,6 +3,7 @@
 #include <torch/version.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "data/source.h"
 #include "harness/eval_features.h"
 #include "harness/generate.h"
+#include "harness/profile.h"
 #include "harness/result.h"
 #include "harness/suite.h"
 #include "io/state_dict.h"
@@ -158,7 +160,7 @@ class ModelProducer : public Producer {
     spec.sampler = entry["sampler"];
     spec.guidance = entry["guidance"];
     spec.quantize = model.value("quantize", "round");
-    spec.class_label = model.value("class", -1);
+    spec.class_label = model.value("class_label", -1);
     spec.device = device;
     generator_ = std::make_unique<SampleGenerator>(spec);
   }
@@ -171,7 +173,8 @@ class ModelProducer : public Producer {
   json describe() const override {
     return {{"kind", "generator"}, {"summary", generator_->describe()},
             {"params", generator_->parameters()}, {"macs_per_call", generator_->macs_per_call()},
-            {"nfe", generator_->nfe_per_image()}};
+            {"nfe", generator_->nfe_per_image()},
+            {"macs_per_image", generator_->macs_per_call() * generator_->nfe_per_image()}};
   }
   SampleGenerator& generator() { return *generator_; }
 
@@ -344,7 +347,7 @@ void write_grid(const RunPlan& p, Producer& producer) {
 }
 
 json finalize(const Suite& suite, const RunSpec& run, const RunPlan& p, const RunOptions& o,
-              const FeatureEngine& engine, const ReferenceFeatures& ref, int threads, const c10::Device& device, const std::string& started, double wall_s) {
+              const FeatureEngine& engine, const ReferenceFeatures& ref, const json& profile, int threads, const c10::Device& device, const std::string& started, double wall_s) {
   std::vector<ChunkData> chunks;
   double generate_s = 0, features_s = 0;
   for (int64_t c = 0; c < p.chunks(); ++c) {
@@ -364,6 +367,7 @@ json finalize(const Suite& suite, const RunSpec& run, const RunPlan& p, const Ru
   perf["images_per_s"] = generate_s > 0 ? n / generate_s : 0.0;
   perf["features_images_per_s"] = features_s > 0 ? n / features_s : 0.0;
   if (perf.value("kind", "") == "generator") perf["quantize"] = p.entry["model"].value("quantize", "round");
+  if (!profile.is_null()) perf["profile"] = profile;
   result["performance"] = perf;
   result["provenance"] = make_provenance(suite.sha256_file, device_description(device), threads, p.entry["seeds"],
                                          started, wall_s);
@@ -408,7 +412,8 @@ RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) 
     }
     fail(p.result_file + ": a result of this run exists; pass --resume to keep it or --force to recompute it");
   }
-  if (!o.resume && fs::exists(p.state_dir)) fs::remove_all(p.state_dir);  // a fresh start
+  // A fresh start forgets old checkpoints; shards share the folder, so each leaves the others' alone.
+  if (!o.resume && !sharded(o) && fs::exists(p.state_dir)) fs::remove_all(p.state_dir);
   fs::create_directories(p.state_dir);
 
   auto started = utc_now_iso8601();
@@ -426,6 +431,9 @@ RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) 
   int64_t total = 0;
   for (auto c : todo) total += static_cast<int64_t>(p.chunk_seeds(c).size());
   Progress progress("run " + run.id, total, "img");
+  // Tests simulate a crash: the process dies abruptly after this many chunks were checkpointed.
+  const char* crash = std::getenv("DIFFBENCH_CRASH_AFTER_CHUNKS");
+  int chunks_saved = 0;
   for (auto c : todo) {
     if (o.resume && file_exists(chunk_file(p, c))) {
       progress.advance(static_cast<long>(p.chunk_seeds(c).size()));
@@ -433,16 +441,30 @@ RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) 
     }
     auto d = compute_chunk(p, c, *producer, engine, progress);
     save_chunk(p, c, d);
+    if (crash && ++chunks_saved >= std::atoi(crash)) std::_Exit(137);
     if (c == 0 && p.entry.value("grid", 0) > 0) write_grid(p, *producer);
   }
   progress.finish();
+  // The suite's profile block: the network call timed at each batch size, after warm-up.
+  json profile;
+  auto* model_producer = dynamic_cast<ModelProducer*>(producer.get());
+  if (suite.json.contains("profile") && model_producer && !sharded(o)) {
+    const json& pb = p.entry["profile"];
+    ProfileOptions po;
+    po.batch_sizes = pb.value("batch_sizes", std::vector<int>{1, 8, 32});
+    po.repeats = pb.value("repeats", 3);
+    po.warmup = pb.value("warmup", 1);
+    po.steps = static_cast<int>(model_producer->generator().nfe_per_image());
+    po.device = device;
+    profile = profile_model(model_producer->generator().model(), po);
+  }
   if (sharded(o)) {
     info("run " + run.id + ": shard " + std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count) +
          " done; combine the shards with `diffbench merge`");
     out.status = "shard done";
     return out;
   }
-  out.result = finalize(suite, run, p, o, engine, ref, threads, device, started,
+  out.result = finalize(suite, run, p, o, engine, ref, profile, threads, device, started,
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   out.status = "done";
   return out;
@@ -532,7 +554,7 @@ int merge_suite(const Suite& suite, const RunOptions& o) {
                                                p.needs("sfid"));
     RunOptions merged = o;
     merged.force = true;  // the shards left no result; write it
-    results.push_back(finalize(suite, run, p, merged, engine, ref, threads, device, started,
+    results.push_back(finalize(suite, run, p, merged, engine, ref, json(), threads, device, started,
                                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
     info("merge " + run.id + ": " + p.result_file);
   }

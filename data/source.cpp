@@ -35,7 +35,7 @@ bool is_idx_dir(const fs::path& dir) {
 }
 
 const char* kExpected =
-    "expected a folder of images, a .zip of images, an .npz with arr_0, a CIFAR-10 binary folder "
+    "expected a folder of images, a .zip of images, an .npz with arr_0 (or .npy) uint8 NHWC, a CIFAR-10 binary folder "
     "or an MNIST/Fashion-MNIST idx folder";
 
 }  // namespace
@@ -130,7 +130,7 @@ std::unique_ptr<ImageSource> open_source(const std::string& path, const SourceOp
   }
   const std::string ext = lower(p.extension().string());
   if (ext == ".zip") return open_zip_source(path, options);
-  if (ext == ".npz") return open_npz_source(path, options);
+  if (ext == ".npz" || ext == ".npy") return open_npz_source(path, options);
   fail(path + ": not an image source (" + kExpected + ")");
 }
 

@@ -5,6 +5,7 @@
 //   folder of images   recursive, sorted by relative path, case-insensitive extensions
 //   .zip of images     the EDM/StyleGAN dataset-zip layout (members sorted by name)
 //   .npz               arr_0 uint8 NHWC (ADM sample / reference batches), ZIP64 and streaming
+//   .npy               the same layout as a plain array file (clean-fid accepts these)
 //   CIFAR-10 binary    a folder with data_batch_1..5.bin / test_batch.bin, split train|test
 //   MNIST/Fashion idx  a folder with *-images-idx3-ubyte[.gz], split train|test
 #pragma once
@@ -25,7 +26,7 @@ class ImageSource {
  public:
   virtual ~ImageSource() = default;
   virtual long size() const = 0;                  // number of images
-  virtual std::string kind() const = 0;           // "folder", "zip", "npz", "cifar10", "idx"
+  virtual std::string kind() const = 0;           // "folder", "zip", "npz", "npy", "cifar10", "idx"
   virtual std::string path() const = 0;
   virtual std::string name_of(long index) const = 0;  // file / member name or "<split>[i]"
   // Images [start, start + count) as uint8 RGB tensors [H, W, 3]. Error naming the file on failure.

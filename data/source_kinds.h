@@ -12,7 +12,7 @@ namespace diffbench {
 
 std::unique_ptr<ImageSource> open_folder_source(const std::string& path, const SourceOptions& options);
 std::unique_ptr<ImageSource> open_zip_source(const std::string& path, const SourceOptions& options);
-std::unique_ptr<ImageSource> open_npz_source(const std::string& path, const SourceOptions& options);
+std::unique_ptr<ImageSource> open_npz_source(const std::string& path, const SourceOptions& options);  // or .npy
 std::unique_ptr<ImageSource> open_cifar10_source(const std::string& dir, const SourceOptions& options);
 std::unique_ptr<ImageSource> open_idx_source(const std::string& dir, const SourceOptions& options);
 

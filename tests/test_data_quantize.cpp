@@ -54,7 +54,7 @@ TEST_CASE("write_png and the grid writer round-trip exactly", "[data]") {
 
   write_png_grid((dir / "grid.png").string(), batch, 0, 1);  // 5 images -> 3 columns, 2 rows
   const at::Tensor grid = decode_image_rgb(read_file((dir / "grid.png").string()), "grid.png");
-  REQUIRE(grid.sizes() == at::IntArrayRef({2 * 4 + 3, 3 * 5 + 4, 3}));
+  REQUIRE(grid.sizes() == at::IntArrayRef({2 * (3 + 1) + 1, 3 * (4 + 1) + 1, 3}));
   CHECK(torch::equal(grid.narrow(0, 1, 3).narrow(1, 1, 4), batch[0]));
   CHECK(torch::equal(grid.narrow(0, 1, 3).narrow(1, 11, 4), batch[2]));
   CHECK(torch::equal(grid.narrow(0, 5, 3).narrow(1, 6, 4), batch[4]));

@@ -122,11 +122,14 @@ TEST_CASE("npz source: arr_0 NHWC read in row ranges, stored and deflated", "[da
   }
   CHECK(open_source(kDir + "/tiny.npz")->content_hash() ==
         "044a9f78df694ec400aaf30cb1ded62ff4eaca7b01d97a41425ad55b1253b3bd");
+  auto npy = open_source(kDir + "/expected/npz.npy");  // a plain .npy of the same layout
+  CHECK(npy->kind() == "npy");
+  CHECK(torch::equal(npy->read(2, 1)[0], want[2]));
   auto gray = open_source(kDir + "/gray.npz");
   auto g = gray->read(1, 1)[0];
   CHECK(torch::equal(g.select(2, 0), g.select(2, 2)));
   CHECK(error_of([] { open_source(kDir + "/float.npz"); }) ==
-        kDir + "/float.npz:arr_0.npy: dtype <f4 is not an image batch, expected uint8 (|u1)");
+        kDir + "/float.npz:arr_0.npy: dtype Float is not an image batch, expected uint8 [N, H, W, 3]");
   CHECK(error_of([] { open_source(kDir + "/no_arr0.npz"); }) ==
         kDir + "/no_arr0.npz: no arr_0 array, expected an ADM-style batch with arr_0 uint8 [N, H, W, 3]");
 }
@@ -211,10 +214,10 @@ TEST_CASE("Fashion-MNIST (real files): sizes, pixels and a streamed checksum", "
 TEST_CASE("source errors: missing, empty, not a source, unreadable file, mixed sizes, range", "[data]") {
   CHECK(error_of([] { open_source(kDir + "/nope"); }) ==
         kDir + "/nope: no such file or directory (expected a folder of images, a .zip of images, an .npz "
-               "with arr_0, a CIFAR-10 binary folder or an MNIST/Fashion-MNIST idx folder)");
+               "with arr_0 (or .npy) uint8 NHWC, a CIFAR-10 binary folder or an MNIST/Fashion-MNIST idx folder)");
   CHECK(error_of([] { open_source(kDir + "/make_fixtures.py"); }) ==
         kDir + "/make_fixtures.py: not an image source (expected a folder of images, a .zip of images, an "
-               ".npz with arr_0, a CIFAR-10 binary folder or an MNIST/Fashion-MNIST idx folder)");
+               ".npz with arr_0 (or .npy) uint8 NHWC, a CIFAR-10 binary folder or an MNIST/Fashion-MNIST idx folder)");
   TempDir empty("empty");
   std::ofstream(empty.path / "readme.txt") << "no images here\n";
   CHECK(error_of([&] { open_source(empty.path.string()); }) ==

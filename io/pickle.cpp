@@ -154,6 +154,10 @@ std::vector<int64_t> int_tuple(const ValuePtr& v, const char* what, const std::s
 }
 
 ValuePtr Machine::persistent_load(const ValuePtr& pid) {
+  // Legacy torch.save(module) names module classes by ('module', class, file, source).
+  if (pid->kind == Kind::Tuple && pid->items.size() >= 2 && pid->items[0]->kind == Kind::String &&
+      pid->items[0]->s == "module")
+    return pid->items[1];
   if (pid->kind != Kind::Tuple || pid->items.size() < 5 || pid->items[0]->kind != Kind::String ||
       pid->items[0]->s != "storage")
     bad("persistent id is not a ('storage', type, key, location, numel) tuple");

@@ -123,6 +123,10 @@ StateDict load_state_dict(const std::string& path) {
   }
   uint64_t file_size = 0;
   const std::string head = first_bytes(path, 8, &file_size);
+  if (has_zip_magic(head)) {
+    ZipReader zip(path);  // a damaged archive fails here with libzip's reason
+    fail(path + ": zip archive holds neither data.pkl (torch.save) nor .npy members (npz)");
+  }
   fail(path + ": not a weights file (expected safetensors, torch.save zip or legacy, or npz; " +
        std::to_string(file_size) + " bytes starting " + (head.empty() ? "<empty>" : hex_bytes(head)) + ")");
 }
@@ -145,9 +149,13 @@ void collect(const torch::nn::Module& module, const std::string& prefix,
   for (const auto& c : module.named_children()) collect(*c.value(), prefix + c.key() + ".", out);
 }
 
+// At most 12 names, then a count: a foreign checkpoint can differ in thousands of keys, and the
+// error must stay one readable line.
 std::string join_list(const std::vector<std::string>& items) {
+  const size_t shown = 12;
   std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+  for (size_t i = 0; i < items.size() && i < shown; ++i) out += (i ? ", " : "") + items[i];
+  if (items.size() > shown) out += ", and " + std::to_string(items.size() - shown) + " more";
   return out;
 }
 

@@ -64,19 +64,27 @@ StateDict to_state_dict(const ValuePtr& root, const std::string& origin) {
     if (v->kind != Kind::Dict)
       fail(origin + ": holds a " + pickle::kind_name(v->kind) + (path.empty() ? "" : " under " + path) +
            ", expected a state_dict (a dict of tensors)");
+    // A flat dict of tensors is a state_dict; a known checkpoint key comes next; a dict of dicts of
+    // tensors (e.g. {"encoder": sd1, "decoder": sd2}) is flattened with "." like module names.
+    bool flat = !v->dict.empty();
+    for (const auto& kv : v->dict) flat = flat && kv.first->kind == Kind::String && kv.second->kind == Kind::Tensor;
+    const ValuePtr* next = nullptr;
+    if (!flat) {
+      for (const char* key : kNestedKeys) {
+        const ValuePtr* candidate = find_key(v, key);
+        if (candidate && (*candidate)->kind != Kind::Tensor) {
+          next = candidate;
+          path += std::string(path.empty() ? "" : "/") + "'" + key + "'";
+          break;
+        }
+      }
+    }
     int count = 0;
-    if (all_tensors(v, &count) && count > 0) {
+    if (!next && all_tensors(v, &count) && count > 0) {
       if (!path.empty()) info(origin + ": using the state_dict under " + path);
       StateDict out;
       flatten(v, "", origin, &out);
       return out;
-    }
-    const ValuePtr* next = nullptr;
-    for (const char* key : kNestedKeys) {
-      if ((next = find_key(v, key))) {
-        path += std::string(path.empty() ? "" : "/") + "'" + key + "'";
-        break;
-      }
     }
     if (!next) {
       std::string keys;

@@ -89,5 +89,10 @@ TEST_CASE("precision/recall of the golden features matches torch-fidelity exactl
   CHECK(tiled.precise_count == pr.precise_count);
   CHECK(tiled.recall_count == pr.recall_count);
   small.tile_rows = 7;
-  CHECK(at::equal(knn_radii(real.to(at::kFloat), 3, 7), knn_radii(real.to(at::kFloat), 3, 10000)));
+  PrecisionRecall tiny_tiles = precision_recall(real, gen, small);
+  CHECK(tiny_tiles.precise_count == pr.precise_count);
+  CHECK(tiny_tiles.recall_count == pr.recall_count);
+  // sgemm rounds per tile shape, so radii agree to float32 round-off, not always bitwise.
+  at::Tensor r7 = knn_radii(real.to(at::kFloat), 3, 7), rall = knn_radii(real.to(at::kFloat), 3, 10000);
+  CHECK((r7 - rall).abs().max().item<float>() <= 1e-5f * rall.max().item<float>());
 }

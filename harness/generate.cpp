@@ -39,7 +39,19 @@ std::shared_ptr<DiffusionModel> load_model(const nlohmann::json& config, const s
                                            int64_t random_init) {
   if (!weights.empty()) {
     auto model = build_model(config);
-    load_into_module(*model, load_state_dict(weights), weights);
+    auto state = load_state_dict(weights);
+    // A diffbench training checkpoint (model, EMA and Adam state): evaluate its EMA weights; the
+    // buffers it does not store (filters, index tables) are the architecture's own.
+    auto ema = state.with_prefix_removed("ema.");
+    if (!ema.empty()) {
+      for (const auto& p : model->named_parameters())
+        if (!ema.contains(p.key())) fail(weights + ": training checkpoint lacks ema." + p.key());
+      StateDict merged;
+      for (const auto& [name, tensor] : module_state_dict(*model))
+        merged.insert(name, ema.contains(name) ? ema.at(name) : tensor);
+      state = merged;
+    }
+    load_into_module(*model, state, weights);
     return model;
   }
   // A seeded initialisation: the same seed gives the same weights on every machine. The U-Nets

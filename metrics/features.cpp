@@ -161,8 +161,8 @@ namespace {
 // A bounded queue of prepared batches between the producer thread and the network.
 struct BatchQueue {
   struct Item {
-    int64_t start = 0;
-    at::Tensor input;
+    int64_t start = 0, count = 0;
+    StagedBatch input;
     std::exception_ptr error;
   };
   std::mutex mutex;
@@ -216,7 +216,8 @@ FeatureBatch FeatureExtractor::extract(ImageSource& source, const FeatureLayers&
       item.start = options.start + done;
       const int64_t n = std::min(batch, count - done);
       try {
-        item.input = prepare_batch(source.read(item.start, n), protocol);
+        item.input = stage_batch(source.read(item.start, n), protocol);
+        item.count = n;
       } catch (...) {
         item.error = std::current_exception();
       }
@@ -233,8 +234,8 @@ FeatureBatch FeatureExtractor::extract(ImageSource& source, const FeatureLayers&
     for (int64_t done = 0; done < count;) {
       BatchQueue::Item item = queue.pop();
       if (item.error) std::rethrow_exception(item.error);
-      const int64_t n = item.input.size(0);
-      FeatureBatch b = forward(item.input, layers);
+      const int64_t n = item.count;
+      FeatureBatch b = forward(finish_batch(std::move(item.input), protocol_), layers);
       b.start = item.start;
       if (options.on_batch) options.on_batch(b);
       done += n;

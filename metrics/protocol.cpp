@@ -35,127 +35,134 @@ namespace {
 
 struct Tap {
   int64_t i0, i1;
-  float w0, w1;  // half-pixel: weights of i0 and i1; TF1: w1 is the lerp fraction, w0 unused
+  double lerp;
 };
 
-// PyTorch's area_pixel_compute_source_index / compute_source_index_and_lambda, in float32.
-std::vector<Tap> half_pixel_taps(int64_t in, int64_t out) {
-  std::vector<Tap> taps(out);
-  const float scale = static_cast<float>(in) / static_cast<float>(out);
-  for (int64_t d = 0; d < out; ++d) {
-    Tap& t = taps[d];
-    if (in == out) {
-      t = {d, d, 1.0f, 0.0f};
-      continue;
-    }
-    float src = scale * (static_cast<float>(d) + 0.5f) - 0.5f;
-    if (src < 0.0f) src = 0.0f;
-    t.i0 = static_cast<int64_t>(src);
-    t.i1 = t.i0 + (t.i0 < in - 1 ? 1 : 0);
-    t.w1 = src - static_cast<float>(t.i0);
-    t.w0 = 1.0f - t.w1;
-  }
-  return taps;
-}
-
-// TF1 legacy scaler: src = float(dst) * float(in/out), no half-pixel offset.
+// TF1 legacy scaler in float64: src = dst * in/out, no half-pixel offset, upper neighbour clamped.
 std::vector<Tap> tf1_taps(int64_t in, int64_t out) {
   std::vector<Tap> taps(out);
-  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  const double scale = static_cast<double>(in) / static_cast<double>(out);
   for (int64_t d = 0; d < out; ++d) {
-    Tap& t = taps[d];
-    float src = static_cast<float>(d) * scale;
-    float lo = std::floor(src);
-    t.i0 = static_cast<int64_t>(lo);
-    t.i1 = std::min(t.i0 + 1, in - 1);
-    t.w1 = src - lo;
-    t.w0 = 0.0f;
+    const double src = static_cast<double>(d) * scale;
+    const double lo = std::floor(src);
+    taps[d].i0 = static_cast<int64_t>(lo);
+    taps[d].i1 = std::min(taps[d].i0 + 1, in - 1);
+    taps[d].lerp = src - lo;
   }
   return taps;
 }
 
-// Separable resize of a float HWC image into `dst` (HWC or CHW), keeping each reference's operation order:
-// the horizontal pass gives exactly the inner (per-row) terms, the vertical pass combines two of them.
-template <bool kTf, bool kChw>
-void resize_into(const float* src, int64_t in_h, int64_t in_w, int64_t c, int64_t out_h, int64_t out_w,
-                 float* dst) {
-  const auto ty = kTf ? tf1_taps(in_h, out_h) : half_pixel_taps(in_h, out_h);
-  const auto tx = kTf ? tf1_taps(in_w, out_w) : half_pixel_taps(in_w, out_w);
-  std::vector<float> rows(static_cast<size_t>(in_h * out_w * c));
+// Separable TF1 resize of a double HWC image into `dst` (HWC or CHW) with `post` applied to each value. The
+// horizontal pass gives exactly the top/bottom terms; the vertical pass combines two of them.
+template <bool kChw, typename Post>
+void tf1_resize_into(const double* src, int64_t in_h, int64_t in_w, int64_t c, int64_t out_h, int64_t out_w,
+                     Post post) {
+  const auto ty = tf1_taps(in_h, out_h);
+  const auto tx = tf1_taps(in_w, out_w);
+  std::vector<double> rows(static_cast<size_t>(in_h * out_w * c));
   for (int64_t r = 0; r < in_h; ++r) {
-    const float* p = src + r * in_w * c;
-    float* h = rows.data() + r * out_w * c;
-    for (int64_t x = 0; x < out_w; ++x) {
-      const Tap& t = tx[x];
-      for (int64_t k = 0; k < c; ++k) {
-        float a = p[t.i0 * c + k], b = p[t.i1 * c + k];
-        h[x * c + k] = kTf ? a + (b - a) * t.w1 : t.w0 * a + t.w1 * b;
-      }
-    }
-  }
-  for (int64_t y = 0; y < out_h; ++y) {
-    const Tap& t = ty[y];
-    const float* top = rows.data() + t.i0 * out_w * c;
-    const float* bottom = rows.data() + t.i1 * out_w * c;
+    const double* p = src + r * in_w * c;
+    double* h = rows.data() + r * out_w * c;
     for (int64_t x = 0; x < out_w; ++x)
       for (int64_t k = 0; k < c; ++k) {
-        float a = top[x * c + k], b = bottom[x * c + k];
-        float v = kTf ? a + (b - a) * t.w1 : t.w0 * a + t.w1 * b;
-        if (kChw) dst[(k * out_h + y) * out_w + x] = v;
-        else dst[(y * out_w + x) * c + k] = v;
+        const double a = p[tx[x].i0 * c + k], b = p[tx[x].i1 * c + k];
+        h[x * c + k] = a + (b - a) * tx[x].lerp;
+      }
+  }
+  for (int64_t y = 0; y < out_h; ++y) {
+    const double* top = rows.data() + ty[y].i0 * out_w * c;
+    const double* bottom = rows.data() + ty[y].i1 * out_w * c;
+    for (int64_t x = 0; x < out_w; ++x)
+      for (int64_t k = 0; k < c; ++k) {
+        const double a = top[x * c + k], b = bottom[x * c + k];
+        post(kChw ? (k * out_h + y) * out_w + x : (y * out_w + x) * c + k, a + (b - a) * ty[y].lerp);
       }
   }
 }
 
-at::Tensor checked_float_hwc(const at::Tensor& hwc, const char* what) {
+at::Tensor checked_hwc(const at::Tensor& hwc, const char* what, at::ScalarType dtype) {
   if (hwc.dim() != 3) fail(std::string(what) + ": expected an [H, W, C] image, got " + std::to_string(hwc.dim()) + " dims");
-  return hwc.to(at::kCPU).to(at::kFloat).contiguous();
+  return hwc.to(at::kCPU).to(dtype).contiguous();
+}
+
+void check_image(const at::Tensor& image) {
+  if (image.dim() != 3 || image.size(2) != 3 || image.scalar_type() != at::kByte)
+    fail("Inception input: expected a uint8 RGB image [H, W, 3], got " + std::string(image.toString()) + " " +
+         c10::str(image.sizes()));
 }
 
 }  // namespace
 
 at::Tensor resize_bilinear_half_pixel(const at::Tensor& hwc, int64_t out_h, int64_t out_w) {
-  at::Tensor x = checked_float_hwc(hwc, "resize_bilinear_half_pixel");
-  at::Tensor out = at::empty({out_h, out_w, x.size(2)}, at::kFloat);
-  resize_into<false, false>(x.data_ptr<float>(), x.size(0), x.size(1), x.size(2), out_h, out_w, out.data_ptr<float>());
-  return out;
+  at::Tensor x = checked_hwc(hwc, "resize_bilinear_half_pixel", at::kFloat).permute({2, 0, 1}).unsqueeze(0).contiguous();
+  namespace F = torch::nn::functional;
+  at::Tensor y = F::interpolate(x, F::InterpolateFuncOptions()
+                                       .size(std::vector<int64_t>{out_h, out_w})
+                                       .mode(torch::kBilinear)
+                                       .align_corners(false));
+  return y.squeeze(0).permute({1, 2, 0}).contiguous();
 }
 
 at::Tensor resize_bilinear_tf1(const at::Tensor& hwc, int64_t out_h, int64_t out_w) {
-  at::Tensor x = checked_float_hwc(hwc, "resize_bilinear_tf1");
-  at::Tensor out = at::empty({out_h, out_w, x.size(2)}, at::kFloat);
-  resize_into<true, false>(x.data_ptr<float>(), x.size(0), x.size(1), x.size(2), out_h, out_w, out.data_ptr<float>());
+  at::Tensor x = checked_hwc(hwc, "resize_bilinear_tf1", at::kDouble);
+  at::Tensor out = at::empty({out_h, out_w, x.size(2)}, at::kDouble);
+  double* o = out.data_ptr<double>();
+  tf1_resize_into<false>(x.data_ptr<double>(), x.size(0), x.size(1), x.size(2), out_h, out_w,
+                         [o](int64_t i, double v) { o[i] = v; });
   return out;
 }
 
 // ---- the front ends ----------------------------------------------------------------------------------------
 
-void prepare_image_into(const at::Tensor& image, InputProtocol protocol, float* out) {
-  if (image.dim() != 3 || image.size(2) != 3 || image.scalar_type() != at::kByte)
-    fail("Inception input: expected a uint8 RGB image [H, W, 3], got " + std::string(image.toString()) + " " +
-         c10::str(image.sizes()));
-  at::Tensor u = image.device().is_cpu() ? image.contiguous() : image.to(at::kCPU).contiguous();
-  const int64_t h = u.size(0), w = u.size(1), n = h * w * 3;
-  const uint8_t* p = u.data_ptr<uint8_t>();
-  std::vector<float> x(static_cast<size_t>(n));
-  const int64_t plane = int64_t{kInceptionSize} * kInceptionSize;
-  if (protocol == InputProtocol::PytorchFid) {
-    for (int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(p[i]) / 255.0f;  // ToTensor divides
-    resize_into<false, true>(x.data(), h, w, 3, kInceptionSize, kInceptionSize, out);
-    for (int64_t i = 0; i < 3 * plane; ++i) out[i] = 2.0f * out[i] - 1.0f;
-  } else {
-    for (int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(p[i]);
-    resize_into<true, true>(x.data(), h, w, 3, kInceptionSize, kInceptionSize, out);
-    for (int64_t i = 0; i < 3 * plane; ++i) out[i] = (out[i] - 128.0f) * 0.0078125f;  // exact: power of two
+StagedBatch stage_batch(const std::vector<at::Tensor>& images, InputProtocol protocol) {
+  StagedBatch staged;
+  const int64_t n = static_cast<int64_t>(images.size());
+  if (protocol == InputProtocol::Tf) {
+    staged.ready = at::empty({n, 3, kInceptionSize, kInceptionSize}, at::kFloat);
+    const int64_t stride = 3 * int64_t{kInceptionSize} * kInceptionSize;
+    for (int64_t i = 0; i < n; ++i) {
+      check_image(images[i]);
+      at::Tensor u = images[i].to(at::kCPU).contiguous();
+      const uint8_t* p = u.data_ptr<uint8_t>();
+      std::vector<double> x(static_cast<size_t>(u.numel()));
+      for (size_t j = 0; j < x.size(); ++j) x[j] = p[j];
+      float* out = staged.ready.data_ptr<float>() + i * stride;
+      // Normalised in float64 too, then rounded once to float32 (as the golden tf features were made).
+      tf1_resize_into<true>(x.data(), u.size(0), u.size(1), 3, kInceptionSize, kInceptionSize,
+                            [out](int64_t k, double v) { out[k] = static_cast<float>((v - 128.0) / 128.0); });
+    }
+    return staged;
   }
+  for (const at::Tensor& image : images) {
+    check_image(image);
+    at::Tensor u = image.to(at::kCPU).contiguous();
+    const int64_t h = u.size(0), w = u.size(1);
+    at::Tensor x = at::empty({1, 3, h, w}, at::kFloat);
+    const uint8_t* p = u.data_ptr<uint8_t>();
+    float* q = x.data_ptr<float>();
+    for (int64_t k = 0; k < 3; ++k)  // HWC -> CHW, ToTensor's division by 255
+      for (int64_t j = 0; j < h * w; ++j) q[k * h * w + j] = static_cast<float>(p[j * 3 + k]) / 255.0f;
+    staged.unscaled.push_back(x);
+  }
+  return staged;
+}
+
+at::Tensor finish_batch(StagedBatch staged, InputProtocol protocol) {
+  if (protocol == InputProtocol::Tf) return staged.ready;
+  if (staged.unscaled.empty()) return at::empty({0, 3, kInceptionSize, kInceptionSize}, at::kFloat);
+  namespace F = torch::nn::functional;
+  std::vector<at::Tensor> resized;
+  for (const at::Tensor& x : staged.unscaled)  // pytorch-fid resizes inside the model, before 2x - 1
+    resized.push_back(F::interpolate(x, F::InterpolateFuncOptions()
+                                            .size(std::vector<int64_t>{kInceptionSize, kInceptionSize})
+                                            .mode(torch::kBilinear)
+                                            .align_corners(false)));
+  at::Tensor batch = resized.size() == 1 ? resized[0] : at::cat(resized, 0);
+  return at::sub(at::mul(batch, 2), 1);
 }
 
 at::Tensor prepare_batch(const std::vector<at::Tensor>& images, InputProtocol protocol) {
-  at::Tensor batch = at::empty({static_cast<int64_t>(images.size()), 3, kInceptionSize, kInceptionSize}, at::kFloat);
-  const int64_t stride = 3 * int64_t{kInceptionSize} * kInceptionSize;
-  for (size_t i = 0; i < images.size(); ++i)
-    prepare_image_into(images[i], protocol, batch.data_ptr<float>() + static_cast<int64_t>(i) * stride);
-  return batch;
+  return finish_batch(stage_batch(images, protocol), protocol);
 }
 
 }  // namespace diffbench

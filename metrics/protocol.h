@@ -21,17 +21,23 @@ std::string protocol_name(InputProtocol protocol);
 // One line for provenance: front end, kernel, grid, normalisation.
 std::string protocol_description(InputProtocol protocol);
 
-// Resizes a float HWC image (contiguous, any channel count) to out_h x out_w, bit-for-bit as
-// F.interpolate(mode='bilinear', align_corners=False) computes it in float32 on the CPU.
+// PyTorch's bilinear resize (half-pixel grid, align_corners=False, no antialias) of a float HWC image: the very
+// ATen op pytorch-fid calls (a hand-written loop differs from ATen's kernel by ~1e-6, which moves pool3 by 3e-4).
 at::Tensor resize_bilinear_half_pixel(const at::Tensor& hwc, int64_t out_h, int64_t out_w);
-// TF1 legacy ResizeBilinear (align_corners=False, half_pixel_centers=False): src = float(dst) * float(in/out),
-// edge clamp, lerp order top/bottom then vertical, as torch-fidelity reproduces it.
+// TF1 legacy ResizeBilinear (align_corners=False, half_pixel_centers=False) in float64: src = dst * in/out,
+// i0 = floor(src), i1 = min(i0 + 1, in - 1), lerp horizontally (top, bottom) then vertically. Returns kDouble.
+// float64 is what reproduces the golden tf features bit-for-bit (a float32 grid is up to 4e-4 off on pool3).
 at::Tensor resize_bilinear_tf1(const at::Tensor& hwc, int64_t out_h, int64_t out_w);
 
-// uint8 RGB [H, W, 3] -> network input written into `out` ([3, 299, 299] float32, contiguous CPU).
-// Plain loops only (no ATen parallelism), so it may run on a producer thread beside inference.
-void prepare_image_into(const at::Tensor& image, InputProtocol protocol, float* out);
-// Convenience: a batch [N, 3, 299, 299] float32 on the CPU. Images may differ in size.
+// prepare_batch in two stages, so that decoding and the loop work run on a producer thread (stage: plain loops,
+// no ATen parallelism) and the ATen ops run on the inference thread (finish).
+struct StagedBatch {
+  at::Tensor ready;                  // tf: the finished [N, 3, 299, 299] float32 input
+  std::vector<at::Tensor> unscaled;  // pytorch-fid: per image [1, 3, H, W] float32 u/255, resized in finish
+};
+StagedBatch stage_batch(const std::vector<at::Tensor>& images, InputProtocol protocol);
+at::Tensor finish_batch(StagedBatch staged, InputProtocol protocol);
+// Both stages: a batch [N, 3, 299, 299] float32 on the CPU. Images may differ in size.
 at::Tensor prepare_batch(const std::vector<at::Tensor>& images, InputProtocol protocol);
 
 }  // namespace diffbench

@@ -197,22 +197,23 @@ TEST_CASE("inception: tf protocol matches feats_tf_A and spatial_tf_A (16 images
 }
 
 TEST_CASE("inception: features do not depend on batch size (1, 7, 16); threads (1, 2) move them < 1e-4", "[inception]") {
-  auto images = golden_images("B", 9);
+  auto images = golden_images("B", 8);
   at::Tensor by16 = FeatureExtractor(golden_options("tf", 16)).extract_batch(images, {}).pool3;
   at::Tensor by7 = FeatureExtractor(golden_options("tf", 7)).extract_batch(images, {}).pool3;
   FeatureExtractor one(golden_options("tf", 1));
-  at::Tensor by1 = one.extract_batch(images, {}).pool3;
-  CHECK(max_abs_diff(by1, by16) <= 1e-5);
+  // Batch 1 is slow on CPU (ATen reorders every conv's weights per call): two images are enough.
+  at::Tensor by1 = one.extract_batch(std::vector<at::Tensor>(images.begin(), images.begin() + 2), {}).pool3;
+  CHECK(max_abs_diff(by1, by16.narrow(0, 0, 2)) <= 1e-5);
   CHECK(max_abs_diff(by7, by16) <= 1e-5);
   const int threads = current_threads();
   configure_threads(threads == 1 ? 2 : 1);
-  at::Tensor other_threads = one.extract_batch(std::vector<at::Tensor>(images.begin(), images.begin() + 3), {}).pool3;
+  at::Tensor other_threads = one.extract_batch(std::vector<at::Tensor>(images.begin(), images.begin() + 1), {}).pool3;
   configure_threads(threads);
   // oneDNN splits some reductions by thread count: PyTorch itself moves pool3 by 2.9e-5 between 1 and 2
   // threads on these images, so the bound is the golden tolerance, not 1e-5.
-  CHECK(max_abs_diff(other_threads, by16.narrow(0, 0, 3)) <= 1e-4);
+  CHECK(max_abs_diff(other_threads, by16.narrow(0, 0, 1)) <= 1e-4);
   // The same image alone and among others (a network left in training mode would fail this).
-  CHECK(max_abs_diff(by1.narrow(0, 4, 1), by16.narrow(0, 4, 1)) <= 1e-5);
+  CHECK(max_abs_diff(by1.narrow(0, 1, 1), by7.narrow(0, 1, 1)) <= 1e-5);
 }
 
 TEST_CASE("inception: a missing weights file names the expected file, size and URL", "[inception]") {

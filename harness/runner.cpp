@@ -195,6 +195,7 @@ struct ChunkData {
   at::Tensor seeds, pool3, logits, spatial;
   double generate_s = 0, features_s = 0;
   json producer;  // what made the images (model, params, MACs, NFE), for the result
+  std::vector<at::Tensor> first_images;  // the first few images, for the grid (never saved)
 };
 
 void save_chunk(const RunPlan& p, int64_t c, const ChunkData& d) {
@@ -231,7 +232,7 @@ ChunkData load_chunk(const RunPlan& p, int64_t c) {
 }
 
 ChunkData compute_chunk(const RunPlan& p, int64_t c, Producer& producer, FeatureEngine& features,
-                        Progress& progress) {
+                        Progress& progress, int keep_first) {
   auto seeds = p.chunk_seeds(c);
   ChunkData d;
   std::vector<at::Tensor> pool3, logits, spatial;
@@ -246,6 +247,8 @@ ChunkData compute_chunk(const RunPlan& p, int64_t c, Producer& producer, Feature
     auto t2 = std::chrono::steady_clock::now();
     d.generate_s += std::chrono::duration<double>(t1 - t0).count();
     d.features_s += std::chrono::duration<double>(t2 - t1).count();
+    for (auto& img : images)
+      if (static_cast<int>(d.first_images.size()) < keep_first) d.first_images.push_back(img);
     pool3.push_back(f.pool3);
     if (f.logits.defined()) logits.push_back(f.logits);
     if (f.spatial.defined()) spatial.push_back(f.spatial);
@@ -336,10 +339,8 @@ void compute_metrics(const RunPlan& p, const std::vector<ChunkData>& chunks, con
 // ---- outputs -----------------------------------------------------------------------------------
 
 // A PNG grid of the first (up to 64) samples beside the result.
-void write_grid(const RunPlan& p, Producer& producer) {
-  int n = std::min<int>(64, std::min<int64_t>(p.entry.value("grid", 0), p.seeds.size()));
-  std::vector<uint64_t> seeds(p.seeds.begin(), p.seeds.begin() + n);
-  auto images = producer.images(seeds);
+void write_grid(const RunPlan& p, const std::vector<at::Tensor>& images) {
+  if (images.empty()) return;
   std::string path = p.result_file.substr(0, p.result_file.size() - 5) + ".png";
   fs::create_directories(fs::path(path).parent_path());
   write_png_grid(path, images, 0, 2);
@@ -439,10 +440,11 @@ RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) 
       progress.advance(static_cast<long>(p.chunk_seeds(c).size()));
       continue;
     }
-    auto d = compute_chunk(p, c, *producer, engine, progress);
+    int grid = c == 0 ? std::min<int>(64, p.entry.value("grid", 0)) : 0;
+    auto d = compute_chunk(p, c, *producer, engine, progress, grid);
     save_chunk(p, c, d);
     if (crash && ++chunks_saved >= std::atoi(crash)) std::_Exit(137);
-    if (c == 0 && p.entry.value("grid", 0) > 0) write_grid(p, *producer);
+    if (grid > 0) write_grid(p, d.first_images);
   }
   progress.finish();
   // The suite's profile block: the network call timed at each batch size, after warm-up.

@@ -231,6 +231,18 @@ ChunkData load_chunk(const RunPlan& p, int64_t c) {
   return d;
 }
 
+// keep_images: one lossless PNG per seed in <results>/<suite>/<run_id>/NNNNNN.png (never JPEG:
+// the format changes FID).
+void keep_pngs(const RunPlan& p, const std::vector<uint64_t>& seeds, const std::vector<at::Tensor>& images) {
+  fs::path dir = p.result_file.substr(0, p.result_file.size() - 5);
+  fs::create_directories(dir);
+  for (size_t i = 0; i < images.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%06llu.png", static_cast<unsigned long long>(seeds[i]));
+    write_png((dir / name).string(), images[i]);
+  }
+}
+
 ChunkData compute_chunk(const RunPlan& p, int64_t c, Producer& producer, FeatureEngine& features,
                         Progress& progress, int keep_first) {
   auto seeds = p.chunk_seeds(c);
@@ -249,6 +261,7 @@ ChunkData compute_chunk(const RunPlan& p, int64_t c, Producer& producer, Feature
     d.features_s += std::chrono::duration<double>(t2 - t1).count();
     for (auto& img : images)
       if (static_cast<int>(d.first_images.size()) < keep_first) d.first_images.push_back(img);
+    if (p.entry.value("keep_images", false)) keep_pngs(p, batch, images);
     pool3.push_back(f.pool3);
     if (f.logits.defined()) logits.push_back(f.logits);
     if (f.spatial.defined()) spatial.push_back(f.spatial);

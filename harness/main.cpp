@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     if (verb != c.name) continue;
     try {
       diffbench::check_blas();
+      diffbench::configure_threads(0);  // all cores by default (LibTorch alone picks 1 here); --threads overrides
       return c.run(rest);
     } catch (const diffbench::Error& e) {
       std::cerr << "diffbench: error: " << e.what() << "\n";

@@ -82,23 +82,6 @@ at::Tensor pad_to_resolution(const at::Tensor& image, const json& dataset) {
   return out;
 }
 
-std::string read_checkpoint_metadata(const std::string& path, const std::string& key) {
-  std::string bytes = read_file(path);
-  if (bytes.size() < 8) fail(path + ": truncated (no safetensors header)");
-  uint64_t n = 0;
-  std::memcpy(&n, bytes.data(), 8);
-  if (n > bytes.size() - 8) fail(path + ": truncated safetensors header");
-  json header;
-  try {
-    header = json::parse(bytes.substr(8, n));
-  } catch (const json::exception&) {
-    fail(path + ": corrupt safetensors header");
-  }
-  if (!header.contains("__metadata__") || !header["__metadata__"].contains(key))
-    fail(path + ": no \"" + key + "\" metadata; not a file diffbench wrote");
-  return header["__metadata__"][key].get<std::string>();
-}
-
 // ---- the Inception ------------------------------------------------------------------------------
 
 FeatureEngine::FeatureEngine(const json& metrics, c10::Device device, int batch_size)

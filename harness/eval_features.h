@@ -59,7 +59,4 @@ std::unique_ptr<ImageSource> open_dataset(const nlohmann::json& dataset);
 // Centres an image [H, W, 3] on black padding up to the dataset's resolution; larger is an Error.
 at::Tensor pad_to_resolution(const at::Tensor& image, const nlohmann::json& dataset);
 
-// The value stored under `key` in a safetensors file's __metadata__. Error naming the file.
-std::string read_checkpoint_metadata(const std::string& path, const std::string& key);
-
 }  // namespace diffbench

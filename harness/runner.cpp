@@ -224,7 +224,9 @@ ChunkData load_chunk(const RunPlan& p, int64_t c) {
     same = static_cast<uint64_t>(d.seeds[i].item<int64_t>()) == expected[i];
   if (!same) fail(file + ": holds other seeds than chunk " + std::to_string(c) + " of this run; delete " +
                   p.state_dir + " to start the run over");
-  json meta = json::parse(read_checkpoint_metadata(file, "diffbench_chunk"));
+  auto header = read_safetensors_metadata(file);
+  if (!header.count("diffbench_chunk")) fail(file + ": no \"diffbench_chunk\" metadata; not a chunk diffbench wrote");
+  json meta = json::parse(header.at("diffbench_chunk"));
   d.generate_s = meta.value("generate_s", 0.0);
   d.features_s = meta.value("features_s", 0.0);
   d.producer = meta.value("producer", json::object());
@@ -413,6 +415,27 @@ std::unique_ptr<Producer> make_producer(const Suite& suite, const json& entry, c
   return std::make_unique<ModelProducer>(entry, device);
 }
 
+// What running and merging both need before touching chunks: the clock, threads, device, the
+// Inception and the reference (first, so a missing reference fails before any sampling).
+struct RunSetup {
+  std::string started = utc_now_iso8601();
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  int threads = 0;
+  c10::Device device = c10::Device(c10::kCPU);
+  std::unique_ptr<FeatureEngine> engine;
+  ReferenceFeatures ref;
+  double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+};
+
+RunSetup set_up(const RunPlan& p, const RunOptions& o) {
+  RunSetup s;
+  s.threads = configure_threads(o.threads >= 0 ? o.threads : p.entry["threads"].get<int>());
+  s.device = resolve_device(o.device.empty() ? p.entry["device"].get<std::string>() : o.device);
+  s.engine = std::make_unique<FeatureEngine>(p.entry["metrics"], s.device, p.batch_size);
+  s.ref = reference_features(p.entry["metrics"], *s.engine, p.needs("kid") || p.needs("pr"), p.needs("sfid"));
+  return s;
+}
+
 RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) {
   RunPlan p = make_plan(suite, run, o);
   RunOutcome out{run.id, "", {}};
@@ -430,15 +453,9 @@ RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) 
   if (!o.resume && !sharded(o) && fs::exists(p.state_dir)) fs::remove_all(p.state_dir);
   fs::create_directories(p.state_dir);
 
-  auto started = utc_now_iso8601();
-  auto t0 = std::chrono::steady_clock::now();
-  int threads = configure_threads(o.threads >= 0 ? o.threads : p.entry["threads"].get<int>());
-  auto device = resolve_device(o.device.empty() ? p.entry["device"].get<std::string>() : o.device);
-  FeatureEngine engine(p.entry["metrics"], device, p.batch_size);
-
-  // The reference first: a missing reference fails before any sampling.
-  ReferenceFeatures ref = reference_features(p.entry["metrics"], engine, p.needs("kid") || p.needs("pr"),
-                                             p.needs("sfid"));
+  RunSetup setup = set_up(p, o);
+  FeatureEngine& engine = *setup.engine;
+  const c10::Device device = setup.device;
   auto producer = make_producer(suite, p.entry, device);
 
   auto todo = my_chunks(p, o);
@@ -479,8 +496,8 @@ RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) 
     out.status = "shard done";
     return out;
   }
-  out.result = finalize(suite, run, p, o, engine, ref, profile, threads, device, started,
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  out.result = finalize(suite, run, p, o, engine, setup.ref, profile, setup.threads, device, setup.started,
+                        setup.elapsed());
   out.status = "done";
   return out;
 }
@@ -560,17 +577,11 @@ int merge_suite(const Suite& suite, const RunOptions& o) {
       results.push_back(read_result(p.result_file));
       continue;
     }
-    auto started = utc_now_iso8601();
-    auto t0 = std::chrono::steady_clock::now();
-    int threads = configure_threads(o.threads >= 0 ? o.threads : p.entry["threads"].get<int>());
-    auto device = resolve_device(o.device.empty() ? p.entry["device"].get<std::string>() : o.device);
-    FeatureEngine engine(p.entry["metrics"], device, p.batch_size);
-    ReferenceFeatures ref = reference_features(p.entry["metrics"], engine, p.needs("kid") || p.needs("pr"),
-                                               p.needs("sfid"));
+    RunSetup setup = set_up(p, o);
     RunOptions merged = o;
     merged.force = true;  // the shards left no result; write it
-    results.push_back(finalize(suite, run, p, merged, engine, ref, json(), threads, device, started,
-                               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+    results.push_back(finalize(suite, run, p, merged, *setup.engine, setup.ref, json(), setup.threads, setup.device,
+                               setup.started, setup.elapsed()));
     info("merge " + run.id + ": " + p.result_file);
   }
   print_summary(results);

@@ -188,16 +188,10 @@ static void save_checkpoint(const TrainState& s, const TrainConfig& c, const std
 }
 
 static nlohmann::json read_checkpoint_meta(const std::string& path) {
-  // The metadata lives in the safetensors header: 8-byte length, then JSON.
-  std::string bytes = read_file(path);
-  if (bytes.size() < 8) fail(path + ": truncated checkpoint");
-  uint64_t n = 0;
-  std::memcpy(&n, bytes.data(), 8);
-  if (n > bytes.size() - 8) fail(path + ": truncated checkpoint header");
-  auto header = nlohmann::json::parse(bytes.substr(8, n));
-  if (!header.contains("__metadata__") || !header["__metadata__"].contains("diffbench_train"))
-    fail(path + ": not a diffbench training checkpoint (no diffbench_train metadata)");
-  return nlohmann::json::parse(header["__metadata__"]["diffbench_train"].get<std::string>());
+  auto header = read_safetensors_metadata(path);
+  auto it = header.find("diffbench_train");
+  if (it == header.end()) fail(path + ": not a diffbench training checkpoint (no diffbench_train metadata)");
+  return nlohmann::json::parse(it->second);
 }
 
 static void load_checkpoint(TrainState& s, const std::string& path) {

@@ -24,7 +24,7 @@ Progress::Progress(std::string label, long total, std::string unit)
 
 double Progress::rate() const {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  return elapsed > 0 ? done_ / elapsed : 0.0;
+  return elapsed > 0 ? (done_ - skipped_) / elapsed : 0.0;
 }
 
 void Progress::advance(long n) {
@@ -48,7 +48,7 @@ void Progress::draw(bool final) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   char line[256];
   if (final) {
-    std::snprintf(line, sizeof line, "%s: %ld %s in %s (%.2f %s/s)", label_.c_str(), done_,
+    std::snprintf(line, sizeof line, "%s: %ld %s in %s (%.2f %s/s)", label_.c_str(), done_ - skipped_,
                   unit_.c_str(), format_seconds(elapsed).c_str(), r, unit_.c_str());
     std::fprintf(stderr, "\r%-100s\n", line);
   } else {

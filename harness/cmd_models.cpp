@@ -95,6 +95,8 @@ int cmd_sample(const CommandArgs& argv) {
   args.option("--vae", "V.json", "VAE decoder config for latent models ({\"config\":..., \"weights\":...})");
   args.option("--quantize", "RULE", "round (EDM/DiT) or truncate (ADM/DiffiT)", "round");
   args.option("--batch", "N", "images per batch", "16");
+  args.option("--precision", "P", "fp32, bf16 or fp16 (autocast; fp16 needs CUDA)", "fp32");
+  args.flag("--tf32", "allow TF32 matmuls and convolutions on CUDA (off: parity)");
   args.required_option("--out", "DIR|grid.png", "a folder for one PNG per seed, or a .png for a grid");
   args.parse(argv);
   if (args.has("--weights") == args.has("--random-init"))
@@ -114,6 +116,8 @@ int cmd_sample(const CommandArgs& argv) {
   spec.quantize = args.get("--quantize");
   spec.class_label = args.get_int("--class");
   spec.device = resolve_device(args.get("--device"));
+  spec.precision = {args.get("--precision"), args.has("--tf32")};
+  check_precision(spec.precision, spec.device, "--precision");
   auto seeds = parse_seeds(nlohmann::json(args.get("--seeds")), "--seeds");
   int batch = args.get_int("--batch");
   if (batch < 1) fail("--batch: expected a positive integer");

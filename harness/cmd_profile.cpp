@@ -47,6 +47,8 @@ int cmd_profile(const CommandArgs& argv) {
   args.option("--warmup", "W", "untimed calls first", "2");
   args.option("--device", "D", "cpu, cuda, cuda:N or auto", "auto");
   args.option("--threads", "N", "intra-op threads, 0 = all cores", "0");
+  args.option("--precision", "P", "fp32, bf16 or fp16 (autocast; fp16 needs CUDA)", "fp32");
+  args.flag("--tf32", "allow TF32 matmuls and convolutions on CUDA (off: parity)");
   args.option("--out", "P.json", "also write the profile as JSON (atomically)");
   args.parse(argv);
 
@@ -57,6 +59,8 @@ int cmd_profile(const CommandArgs& argv) {
   o.repeats = args.get_int("--repeats");
   o.warmup = args.get_int("--warmup");
   o.device = resolve_device(args.get("--device"));
+  o.precision = {args.get("--precision"), args.has("--tf32")};
+  check_precision(o.precision, o.device, "--precision");
   if (o.repeats < 1) fail("--repeats: expected a positive integer");
 
   nlohmann::json profile;

@@ -86,6 +86,7 @@ SampleGenerator::SampleGenerator(const GeneratorSpec& spec) : spec_(spec) {
   vae_ = load_vae(spec.vae);
   if (vae_) vae_->to(spec.device);
   parse_quantize_rule(spec.quantize);  // fail early on an unknown rule
+  check_precision(spec.precision, spec.device, "sampling");
   if (!spec.sampler.is_object() || !spec.sampler.contains("kind"))
     fail("sampler: expected an object with \"kind\"");
 }
@@ -111,6 +112,7 @@ std::string SampleGenerator::describe() const {
 
 at::Tensor SampleGenerator::sample_float(const std::vector<uint64_t>& seeds) {
   torch::NoGradGuard no_grad;
+  PrecisionScope precision(spec_.precision, spec_.device);
   const std::string kind = spec_.sampler["kind"];
   const int64_t steps = spec_.sampler.value("steps", 0);
   const int64_t n = static_cast<int64_t>(seeds.size());

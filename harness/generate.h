@@ -11,6 +11,8 @@
 #include <c10/core/Device.h>
 #include <nlohmann/json.hpp>
 
+#include "common/precision.h"
+
 namespace diffbench {
 
 class DiffusionModel;
@@ -26,6 +28,7 @@ struct GeneratorSpec {
   std::string quantize = "round";  // data/quantize.h rule
   int class_label = -1;           // fixed class for every image; -1 = drawn per seed
   c10::Device device = c10::Device(c10::kCPU);
+  Precision precision;            // fp32 (default) | bf16 | fp16 autocast, and TF32 on CUDA
 };
 
 class SampleGenerator {

@@ -51,13 +51,14 @@ double peak_memory_bytes(const c10::Device& device) {
   return 0;
 }
 
-double device_peak_flops(const std::string& name, bool tf32) {
-  // Dense peaks from the vendors' data sheets; CPUs vary too much to guess.
-  struct Peak { const char* name; double fp32, tf32; };
-  static const Peak peaks[] = {{"H200", 67e12, 495e12}, {"H100", 67e12, 495e12},
-                               {"A100", 19.5e12, 156e12}, {"L40S", 91.6e12, 183e12}};
+double device_peak_flops(const std::string& name, const Precision& precision) {
+  // Dense (no sparsity) peaks from the vendors' data sheets; CPUs vary too much to guess.
+  struct Peak { const char* name; double fp32, tf32, half; };
+  static const Peak peaks[] = {{"H200", 67e12, 495e12, 989e12}, {"H100", 67e12, 495e12, 989e12},
+                               {"A100", 19.5e12, 156e12, 312e12}, {"L40S", 91.6e12, 183e12, 362e12}};
   for (const auto& p : peaks)
-    if (name.find(p.name) != std::string::npos) return tf32 ? p.tf32 : p.fp32;
+    if (name.find(p.name) != std::string::npos)
+      return precision.dtype != "fp32" ? p.half : precision.tf32 ? p.tf32 : p.fp32;
   return 0;
 }
 
@@ -70,8 +71,8 @@ static double median(std::vector<double> v) {
 nlohmann::json profile_calls(const std::string& label, const ProfiledCall& call, double macs_per_image,
                              int64_t parameters, const ProfileOptions& o) {
   std::string device_name = device_description(o.device);
-  bool tf32 = false;
-  double peak = device_peak_flops(device_name, tf32);
+  double peak = device_peak_flops(device_name, o.precision);
+  PrecisionScope precision(o.precision, o.device);
   nlohmann::json rows = nlohmann::json::array();
   for (int batch : o.batch_sizes) {
     for (int i = 0; i < o.warmup; ++i) call(batch);
@@ -109,6 +110,8 @@ nlohmann::json profile_calls(const std::string& label, const ProfiledCall& call,
           {"parameters", parameters},
           {"macs_per_image", macs_per_image},
           {"steps", o.steps},
+          {"precision", o.precision.dtype},
+          {"tf32", o.precision.tf32},
           {"warmup", o.warmup},
           {"repeats", o.repeats},
           {"peak_flops", peak > 0 ? nlohmann::json(peak) : nlohmann::json(nullptr)},
@@ -141,9 +144,9 @@ nlohmann::json profile_model(DiffusionModel& model, const ProfileOptions& o) {
 std::string format_profile(const nlohmann::json& p) {
   std::ostringstream out;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%s on %s, %d threads: %.3g M parameters, %.3g GMACs per image per call\n",
+  std::snprintf(buf, sizeof buf, "%s on %s, %d threads, %s%s: %.3g M parameters, %.3g GMACs per image per call\n",
                 p["label"].get<std::string>().c_str(), p["device"].get<std::string>().c_str(),
-                p["threads"].get<int>(), p["parameters"].get<double>() / 1e6,
+                p["threads"].get<int>(), p.value("precision", "fp32").c_str(), p.value("tf32", false) ? " + TF32" : "", p["parameters"].get<double>() / 1e6,
                 p["macs_per_image"].get<double>() / 1e9);
   out << buf;
   out << "| batch | latency (median, min-max) | per image | images/s | NFE/s | GFLOP/s | peak memory |\n"

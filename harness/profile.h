@@ -10,6 +10,8 @@
 #include <c10/core/Device.h>
 #include <nlohmann/json.hpp>
 
+#include "common/precision.h"
+
 namespace diffbench {
 
 class DiffusionModel;
@@ -20,6 +22,7 @@ struct ProfileOptions {
   int repeats = 5;   // timed calls per batch size
   int steps = 0;     // > 0: also report images/s of a whole sampler run of this many calls
   c10::Device device = c10::Device(c10::kCPU);
+  Precision precision;  // the calls run under it; the peak FLOP/s is the one of its dtype
 };
 
 // One call at a given batch size (the harness supplies the inputs); returns nothing, is timed.
@@ -37,8 +40,8 @@ void reset_peak_memory(const c10::Device& device);
 double peak_memory_bytes(const c10::Device& device);
 void synchronize(const c10::Device& device);
 
-// Peak FLOP/s of the device when known (dense fp32/TF32 from the vendor's sheet), else 0.
-double device_peak_flops(const std::string& device_name, bool tf32);
+// Peak dense FLOP/s of the device at a precision when known (the vendor's sheet), else 0.
+double device_peak_flops(const std::string& device_name, const Precision& precision);
 
 // Human-readable table of a profile JSON.
 std::string format_profile(const nlohmann::json& profile);

@@ -148,6 +148,14 @@ class DatasetProducer : public Producer {
   std::unique_ptr<ImageSource> source_;
 };
 
+// The suite's "precision" and "tf32" (expanded entries always carry both).
+Precision entry_precision(const json& entry) {
+  Precision p;
+  p.dtype = entry.value("precision", "fp32");
+  p.tf32 = entry.value("tf32", false);
+  return p;
+}
+
 class ModelProducer : public Producer {
  public:
   ModelProducer(const json& entry, c10::Device device) {
@@ -162,7 +170,9 @@ class ModelProducer : public Producer {
     spec.quantize = model.value("quantize", "round");
     spec.class_label = model.value("class_label", -1);
     spec.device = device;
+    spec.precision = entry_precision(entry);
     generator_ = std::make_unique<SampleGenerator>(spec);
+    training_ = training_of(spec);
   }
   std::vector<at::Tensor> images(const std::vector<uint64_t>& seeds) override {
     auto batch = generator_->generate(seeds);
@@ -174,11 +184,33 @@ class ModelProducer : public Producer {
     return {{"kind", "generator"}, {"summary", generator_->describe()},
             {"params", generator_->parameters()}, {"macs_per_call", generator_->macs_per_call()},
             {"nfe", generator_->nfe_per_image()},
-            {"macs_per_image", generator_->macs_per_call() * generator_->nfe_per_image()}};
+            {"macs_per_image", generator_->macs_per_call() * generator_->nfe_per_image()},
+            {"training", training_}, {"training_images", training_["images"]}};
   }
   SampleGenerator& generator() { return *generator_; }
 
  private:
+  // What the weights were trained on, so a table can show equal budgets: diffbench's own training
+  // checkpoints carry it in their metadata; a seeded initialisation saw no images; an external
+  // checkpoint's budget is unknown (null).
+  static json training_of(const GeneratorSpec& spec) {
+    if (spec.weights.empty()) return {{"images", 0}, {"weights", "random_init " + std::to_string(spec.random_init)}};
+    json t = {{"images", nullptr}, {"weights", spec.weights}};
+    const std::string& w = spec.weights;
+    if (w.size() < 12 || w.compare(w.size() - 12, 12, ".safetensors") != 0) return t;
+    auto meta = read_safetensors_metadata(w);
+    auto it = meta.find("diffbench_train");
+    if (it == meta.end()) return t;
+    json m = json::parse(it->second);
+    t["images"] = m["images"];
+    t["steps"] = m["steps"];
+    if (m.contains("config")) {
+      for (const char* k : {"dataset", "split", "batch_size", "lr", "seed"})
+        if (m["config"].contains(k)) t[k] = m["config"][k];
+    }
+    return t;
+  }
+  json training_;
   static json resolved_vae(json vae, const json& entry) {
     // A VAE entry: {"config": path|object, "weights": path | "random_init": seed}; paths resolved
     // against the model's config directory by the suite expansion when it knows them.
@@ -382,7 +414,11 @@ json finalize(const Suite& suite, const RunSpec& run, const RunPlan& p, const Ru
   perf["features_s"] = features_s;
   perf["images_per_s"] = generate_s > 0 ? n / generate_s : 0.0;
   perf["features_images_per_s"] = features_s > 0 ? n / features_s : 0.0;
-  if (perf.value("kind", "") == "generator") perf["quantize"] = p.entry["model"].value("quantize", "round");
+  if (perf.value("kind", "") == "generator") {
+    perf["quantize"] = p.entry["model"].value("quantize", "round");
+    perf["precision"] = p.entry.value("precision", "fp32");
+    perf["tf32"] = p.entry.value("tf32", false);
+  }
   if (!profile.is_null()) perf["profile"] = profile;
   result["performance"] = perf;
   result["provenance"] = make_provenance(suite.sha256_file, device_description(device), threads, p.entry["seeds"],
@@ -467,7 +503,7 @@ RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) 
   int chunks_saved = 0;
   for (auto c : todo) {
     if (o.resume && file_exists(chunk_file(p, c))) {
-      progress.advance(static_cast<long>(p.chunk_seeds(c).size()));
+      progress.skip(static_cast<long>(p.chunk_seeds(c).size()));
       continue;
     }
     int grid = c == 0 ? std::min<int>(64, p.entry.value("grid", 0)) : 0;
@@ -488,6 +524,7 @@ RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) 
     po.warmup = pb.value("warmup", 1);
     po.steps = static_cast<int>(model_producer->generator().nfe_per_image());
     po.device = device;
+    po.precision = entry_precision(p.entry);
     profile = profile_model(model_producer->generator().model(), po);
   }
   if (sharded(o)) {

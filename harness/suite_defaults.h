@@ -15,6 +15,8 @@ inline constexpr const char* kSuiteDefaults = R"json({
   "chunk_size": 1000,
   "keep_images": false,
   "grid": 0,
+  "precision": "fp32",
+  "tf32": false,
   "profile": {"batches": 10, "repeats": 3, "warmup": 2, "batch_sizes": [1, 8, 32, 64]},
   "sampler": {
     "heun":  {"sigma_min": 0.002, "sigma_max": 80, "rho": 7, "s_churn": 0},

@@ -98,6 +98,9 @@ json resolved_metrics(const Suite& suite, const json& m, const json& dataset) {
 json identity(const json& e) {
   json id = {{"model", e["model"]}, {"sampler", e["sampler"]}, {"guidance", e["guidance"]},
              {"dataset", e["dataset"]}, {"metrics", e["metrics"]}, {"seeds", e["seeds"]}};
+  // Reduced precision changes the numbers, so it names a different run; fp32 keeps the ids it always had.
+  if (e.value("precision", "fp32") != "fp32") id["precision"] = e["precision"];
+  if (e.value("tf32", false)) id["tf32"] = true;
   std::function<void(json&)> strip = [&](json& j) {
     if (!j.is_object()) return;
     for (const char* k : {"source_resolved", "config_resolved", "config_object", "weights_resolved", "inception_resolved",
@@ -147,7 +150,7 @@ RunSpec make_run(const Suite& suite, const Choice& c) {
     e["guidance"] = g;
   }
   e["seeds"] = c.seeds;
-  for (const char* k : {"device", "threads", "batch_size", "chunk_size", "keep_images", "grid"})
+  for (const char* k : {"device", "threads", "batch_size", "chunk_size", "keep_images", "grid", "precision", "tf32"})
     e[k] = j.contains(k) ? j[k] : d[k];
   e["profile"] = merged(d["profile"], j.value("profile", json::object()));
 

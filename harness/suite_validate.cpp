@@ -410,7 +410,8 @@ std::vector<SuiteProblem> validate_suite(const Suite& suite, const ValidateOptio
                             {"metrics", T::Object, true}, {"matrix", T::Object}, {"runs", T::Object},
                             {"seeds", T::Seeds}, {"device", T::String}, {"threads", T::NonNegInt},
                             {"batch_size", T::PosInt}, {"chunk_size", T::PosInt}, {"keep_images", T::Bool},
-                            {"grid", T::NonNegInt}, {"profile", T::Object}};
+                            {"grid", T::NonNegInt}, {"profile", T::Object},
+                            {"precision", T::String, false, {"fp32", "bf16", "fp16"}}, {"tf32", T::Bool}};
   // Sections are arrays; their type is checked here rather than as fields above.
   json shallow = j;
   if (j.is_object())

@@ -30,6 +30,7 @@ const std::vector<ColumnSpec>& column_specs() {
       {"steps", "Steps", true, 1, 0, false},
       {"guidance", "Guidance", true, 1, 2, false},
       {"params", "Params (M)", true, 1e6, 1, false},
+      {"training_images", "Train img (k)", true, 1e3, 0, false},
       {"macs", "GMACs", true, 1e9, 2, false},
       {"nfe", "NFE", true, 1, 0, false},
       {"fid", "FID", true, 1, 2, true},

@@ -194,8 +194,20 @@ static nlohmann::json read_checkpoint_meta(const std::string& path) {
   return nlohmann::json::parse(it->second);
 }
 
-static void load_checkpoint(TrainState& s, const std::string& path) {
+// Resuming under a different configuration would silently mix two trainings. Only the length
+// (total_images) and how often checkpoints are written may change: extending a run is allowed.
+static void check_same_training(const nlohmann::json& saved, const nlohmann::json& now, const std::string& path) {
+  for (const auto& [key, value] : now.items()) {
+    if (key == "total_images" || key == "checkpoint_every_images" || key == "model_file") continue;
+    if (!saved.contains(key) || saved[key] != value)
+      fail(path + ": was trained with \"" + key + "\": " + (saved.contains(key) ? saved[key].dump() : "(absent)") +
+           ", the suite now says " + value.dump() + "; resume with the same training settings or start afresh");
+  }
+}
+
+static void load_checkpoint(TrainState& s, const TrainConfig& c, const std::string& path) {
   auto meta = read_checkpoint_meta(path);
+  check_same_training(meta.at("config"), config_json(c), path);
   auto sd = load_state_dict(path);
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < s.params.size(); ++i) {
@@ -259,14 +271,14 @@ TrainSummary train(const TrainConfig& c, bool resume, int threads) {
   long n_params = 0;
   for (const auto& p : s.params) n_params += p.second.numel();
   if (resume && file_exists(ckpt)) {
-    load_checkpoint(s, ckpt);
+    load_checkpoint(s, c, ckpt);
     info("train: resumed from " + ckpt + " at " + std::to_string(s.images) + " images");
   }
 
   auto data = load_training_images(c);
   const long n = data.size(0);
   Progress progress("train " + model->arch(), c.total_images, "img");
-  progress.advance(s.images);
+  progress.skip(s.images);
   auto start = std::chrono::steady_clock::now();
   long images_at_start = s.images;
   double last_loss = 0;

@@ -54,6 +54,10 @@ TEST_CASE("training resumed from a checkpoint ends bitwise equal to an uninterru
   // A second start without --resume refuses to overwrite the checkpoint.
   CHECK_THROWS_WITH(diffbench::train(tiny_config(dir / "split"), false, 2),
                     Catch::Contains("a checkpoint exists; pass --resume"));
+  // Resuming under other training settings is refused, naming the setting.
+  auto other = tiny_config(dir / "split");
+  other.lr = 2e-3;
+  CHECK_THROWS_WITH(diffbench::train(other, true, 2), Catch::Contains("was trained with \"lr\": 0.001, the suite now says 0.002"));
   auto rest = diffbench::train(tiny_config(dir / "split"), true, 2);
   CHECK(rest.images == 24);
 
@@ -68,5 +72,12 @@ TEST_CASE("training resumed from a checkpoint ends bitwise equal to an uninterru
   auto ema_a = diffbench::load_state_dict((dir / "whole" / "ema.safetensors").string());
   auto ema_b = diffbench::load_state_dict((dir / "split" / "ema.safetensors").string());
   for (const auto& [name, tensor] : ema_a) CHECK(torch::equal(tensor, ema_b.at(name)));
+
+  // Extending a finished run (a larger total_images) continues from its checkpoint.
+  auto longer = tiny_config(dir / "split");
+  longer.total_images = 32;
+  auto extended = diffbench::train(longer, true, 2);
+  CHECK(extended.images == 32);
+  CHECK(extended.steps == 8);
   fs::remove_all(dir);
 }

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
+
 namespace diffbench {
 
 class ConfigReader {
@@ -33,5 +35,30 @@ class ConfigReader {
   std::string origin_;
   std::set<std::string> used_;
 };
+
+// The constructor arguments EDM's SongUNet and DhariwalUNet share, read into either config, and
+// the check that the resolution halves cleanly at every level.
+template <class UNetConfig>
+void read_shared_unet_args(ConfigReader& r, int img_resolution, int channels, int label_dim, UNetConfig& c) {
+  c.img_resolution = img_resolution;
+  c.in_channels = c.out_channels = channels;
+  c.label_dim = label_dim;
+  c.augment_dim = r.get_int("augment_dim", c.augment_dim);
+  c.model_channels = r.get_int("model_channels", c.model_channels);
+  c.channel_mult = r.get_ints("channel_mult", c.channel_mult);
+  c.channel_mult_emb = r.get_int("channel_mult_emb", c.channel_mult_emb);
+  c.num_blocks = r.get_int("num_blocks", c.num_blocks);
+  c.attn_resolutions = r.get_ints("attn_resolutions", c.attn_resolutions);
+  c.dropout = r.get_double("dropout", c.dropout);
+  c.label_dropout = r.get_double("label_dropout", c.label_dropout);
+}
+
+template <class UNetConfig>
+void check_unet_levels(const ConfigReader& r, const UNetConfig& c) {
+  if (c.channel_mult.empty()) fail(r.origin() + ": channel_mult must not be empty");
+  if (c.img_resolution % (1 << (c.channel_mult.size() - 1)) != 0)
+    fail(r.origin() + ": img_resolution " + std::to_string(c.img_resolution) +
+                       " is not divisible by 2^(levels-1)");
+}
 
 }  // namespace diffbench

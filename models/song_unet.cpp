@@ -12,17 +12,7 @@ using edm::InitSpec;
 
 SongUNetConfig SongUNetConfig::from_json(ConfigReader& r, int img_resolution, int channels, int label_dim) {
   SongUNetConfig c;
-  c.img_resolution = img_resolution;
-  c.in_channels = c.out_channels = channels;
-  c.label_dim = label_dim;
-  c.augment_dim = r.get_int("augment_dim", c.augment_dim);
-  c.model_channels = r.get_int("model_channels", c.model_channels);
-  c.channel_mult = r.get_ints("channel_mult", c.channel_mult);
-  c.channel_mult_emb = r.get_int("channel_mult_emb", c.channel_mult_emb);
-  c.num_blocks = r.get_int("num_blocks", c.num_blocks);
-  c.attn_resolutions = r.get_ints("attn_resolutions", c.attn_resolutions);
-  c.dropout = r.get_double("dropout", c.dropout);
-  c.label_dropout = r.get_double("label_dropout", c.label_dropout);
+  read_shared_unet_args(r, img_resolution, channels, label_dim, c);
   c.embedding_type = r.get_string("embedding_type", c.embedding_type);
   c.channel_mult_noise = r.get_int("channel_mult_noise", c.channel_mult_noise);
   c.encoder_type = r.get_string("encoder_type", c.encoder_type);
@@ -35,9 +25,7 @@ SongUNetConfig SongUNetConfig::from_json(ConfigReader& r, int img_resolution, in
     fail(r.origin() + ": encoder_type \"" + c.encoder_type + "\" is not supported (expected \"standard\")");
   if (c.decoder_type != "standard")
     fail(r.origin() + ": decoder_type \"" + c.decoder_type + "\" is not supported (expected \"standard\")");
-  if (c.channel_mult.empty()) fail(r.origin() + ": channel_mult must not be empty");
-  if (c.img_resolution % (1 << (c.channel_mult.size() - 1)) != 0)
-    fail(r.origin() + ": img_resolution " + std::to_string(c.img_resolution) + " is not divisible by 2^(levels-1)");
+  check_unet_levels(r, c);
   return c;
 }
 

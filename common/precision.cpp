@@ -15,8 +15,6 @@
 
 namespace diffbench {
 
-namespace {
-
 bool autocast_enabled(c10::DeviceType type) {
 #ifdef DIFFBENCH_AUTOCAST_BY_DEVICE_TYPE
   return at::autocast::is_autocast_enabled(type);
@@ -24,6 +22,8 @@ bool autocast_enabled(c10::DeviceType type) {
   return type == c10::DeviceType::CUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
 #endif
 }
+
+namespace {
 
 c10::ScalarType autocast_dtype(c10::DeviceType type) {
 #ifdef DIFFBENCH_AUTOCAST_BY_DEVICE_TYPE

@@ -17,6 +17,9 @@ struct Precision {
 
 // Fails with one line naming `origin` when the dtype is unknown or the device can't run it
 // (fp16 autocast needs CUDA; LibTorch's CPU autocast runs bf16).
+// Whether LibTorch's autocast is on for that device type in this thread.
+bool autocast_enabled(c10::DeviceType type);
+
 void check_precision(const Precision& precision, const c10::Device& device, const std::string& origin);
 
 // Applies a precision to the calls made in its lifetime, on one device, and restores the

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/invariant_ops.h"
 
 namespace diffbench {
 
@@ -264,13 +265,13 @@ at::Tensor DiffiTImageNet::time_token(const at::Tensor& noise_labels, int64_t ba
 at::Tensor DiffiTImageNet::downsample(const DiffiTStage& stage, const at::Tensor& x) const {
   const auto& conv = *stage.down;
   const at::Tensor w = conv.weight.to(x.scalar_type()), b = conv.bias.to(x.scalar_type());
-  if (config_.resample == "conv") return at::conv2d(x, w, b, 2, 1);
+  if (config_.resample == "conv") return conv2d_invariant(x, w, b, {2}, {1});
   namespace F = torch::nn::functional;
   const at::Tensor half = F::interpolate(x, F::InterpolateFuncOptions()
                                                 .size(std::vector<int64_t>{x.size(2) / 2, x.size(3) / 2})
                                                 .mode(torch::kBilinear)
                                                 .align_corners(false));
-  return at::conv2d(half, w, b, 1, 1);
+  return conv2d_invariant(half, w, b, {1}, {1});
 }
 
 at::Tensor DiffiTImageNet::upsample(const DiffiTStage& stage, const at::Tensor& x) const {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/invariant_ops.h"
 
 namespace diffbench::edm {
 
@@ -40,7 +41,7 @@ Linear::Linear(int64_t in, int64_t out, bool has_bias, const InitSpec& init) : i
 
 at::Tensor Linear::forward(const at::Tensor& x) {
   const at::Tensor w = weight.to(x.scalar_type());
-  return bias.defined() ? at::linear(x, w, bias.to(x.scalar_type())) : at::linear(x, w);
+  return linear_invariant(x, w, bias.defined() ? bias.to(x.scalar_type()) : at::Tensor());
 }
 
 // ---- Conv2d ------------------------------------------------------------------------------------
@@ -71,9 +72,9 @@ at::Tensor Conv2d::forward(const at::Tensor& input) {
     if (up_)
       x = at::conv_transpose2d(x, f.mul(4).repeat({c, 1, 1, 1}), {}, 2, f_pad, 0, c);
     else
-      x = at::conv2d(x, f.repeat({c, 1, 1, 1}), {}, 2, f_pad, 1, c);
+      x = conv2d_invariant(x, f.repeat({c, 1, 1, 1}), {}, {2}, {f_pad}, c);
   }
-  if (weight.defined()) x = at::conv2d(x, weight.to(x.scalar_type()), {}, 1, kernel_ / 2);
+  if (weight.defined()) x = conv2d_invariant(x, weight.to(x.scalar_type()), {}, {1}, {kernel_ / 2});
   if (bias.defined()) x = x.add(bias.to(x.scalar_type()).reshape({1, -1, 1, 1}));
   return x;
 }

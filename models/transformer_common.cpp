@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/invariant_ops.h"
 
 namespace diffbench {
 
@@ -141,7 +142,7 @@ LinearLayer::LinearLayer(int64_t in, int64_t out, const at::TensorOptions& opts,
   if (with_bias) bias = register_parameter("bias", at::empty({out}, opts));
 }
 
-at::Tensor LinearLayer::forward(const at::Tensor& x) { return at::linear(x, weight, bias); }
+at::Tensor LinearLayer::forward(const at::Tensor& x) { return linear_invariant(x, weight, bias); }
 
 PatchEmbed::PatchEmbed(int64_t in_channels, int64_t dim, int64_t patch, const at::TensorOptions& opts)
     : patch_(patch) {
@@ -151,7 +152,7 @@ PatchEmbed::PatchEmbed(int64_t in_channels, int64_t dim, int64_t patch, const at
 }
 
 at::Tensor PatchEmbed::forward(const at::Tensor& x) {
-  return at::conv2d(x, weight_, bias_, {patch_, patch_}).flatten(2).transpose(1, 2);
+  return conv2d_invariant(x, weight_, bias_, {patch_, patch_}, {0}).flatten(2).transpose(1, 2);
 }
 
 TimestepEmbedder::TimestepEmbedder(int64_t dim, const at::TensorOptions& opts, int64_t freq_dim)

@@ -196,7 +196,7 @@ TEST_CASE("inception: tf protocol matches feats_tf_A and spatial_tf_A (16 images
   CHECK(ds <= 1e-4);
 }
 
-TEST_CASE("inception: features do not depend on batch size (1, 7, 16); threads (1, 2) move them < 1e-4", "[inception]") {
+TEST_CASE("inception: features do not depend on batch size (1, 7, 16) or threads (1, 2) beyond 1e-5", "[inception]") {
   auto images = golden_images("B", 8);
   at::Tensor by16 = FeatureExtractor(golden_options("tf", 16)).extract_batch(images, {}).pool3;
   at::Tensor by7 = FeatureExtractor(golden_options("tf", 7)).extract_batch(images, {}).pool3;
@@ -209,9 +209,9 @@ TEST_CASE("inception: features do not depend on batch size (1, 7, 16); threads (
   configure_threads(threads == 1 ? 2 : 1);
   at::Tensor other_threads = one.extract_batch(std::vector<at::Tensor>(images.begin(), images.begin() + 1), {}).pool3;
   configure_threads(threads);
-  // oneDNN splits some reductions by thread count: PyTorch itself moves pool3 by 2.9e-5 between 1 and 2
-  // threads on these images, so the bound is the golden tolerance, not 1e-5.
-  CHECK(max_abs_diff(other_threads, by16.narrow(0, 0, 1)) <= 1e-4);
+  // PyTorch itself moves pool3 by 2.9e-5 between 1 and 2 threads on these images (ATen picks its conv
+  // algorithm by thread count); common/invariant_ops.h keeps one algorithm, so ours stay within 1e-5.
+  CHECK(max_abs_diff(other_threads, by16.narrow(0, 0, 1)) <= 1e-5);
   // The same image alone and among others (a network left in training mode would fail this).
   CHECK(max_abs_diff(by1.narrow(0, 1, 1), by7.narrow(0, 1, 1)) <= 1e-5);
 }

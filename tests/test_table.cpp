@@ -78,7 +78,7 @@ TEST_CASE("table: csv, chosen columns and digits", "[harness]") {
         "ddpmpp,18,1.970,0.610\n"
         "\"diffit, \"\"img\"\"\",18,1.950,\n");
   CHECK_THROWS_WITH(build_table(results, {"model", "fdi"}),
-                    "--columns: unknown column \"fdi\"; known: model, sampler, dataset, run_id, steps, guidance, params, "
+                    "--columns: unknown column \"fdi\"; known: model, sampler, dataset, run_id, steps, guidance, params, training_images, "
                     "macs, nfe, fid, is, kid, sfid, precision, recall, images_per_s, wall_time");
   CHECK_THROWS_WITH(format_table(t, "html"), "--format: unknown format \"html\"; expected md, latex or csv");
 }

@@ -51,6 +51,6 @@ void BM_InceptionPipelineGolden200(benchmark::State& state) {
   state.counters["threads"] = current_threads();
   configure_threads(0);
 }
-BENCHMARK(BM_InceptionPipelineGolden200)->ArgName("threads")->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_InceptionPipelineGolden200)->ArgName("threads")->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace

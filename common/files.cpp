@@ -34,6 +34,13 @@ static std::string temp_path_for(const std::string& path) {
   return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd() % 1000000);
 }
 
+// A rename over a device or folder would replace it with a plain file (as root, /dev/null itself).
+static void refuse_non_regular(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    fail(path + ": exists and is not a regular file; expected a file path to write");
+}
+
 static void commit_temp(const std::string& tmp, const std::string& path, bool overwrite) {
   if (!overwrite && file_exists(path)) {
     std::remove(tmp.c_str());
@@ -47,6 +54,7 @@ static void commit_temp(const std::string& tmp, const std::string& path, bool ov
 }
 
 void write_file_atomic(const std::string& path, const std::string& bytes, bool overwrite) {
+  refuse_non_regular(path);
   if (!overwrite && file_exists(path)) fail(path + ": already exists; refusing to overwrite it");
   std::string tmp = temp_path_for(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -69,6 +77,7 @@ void write_file_atomic(const std::string& path, const std::string& bytes, bool o
 
 void write_via_temp(const std::string& path, const std::function<void(const std::string&)>& write,
                     bool overwrite) {
+  refuse_non_regular(path);
   if (!overwrite && file_exists(path)) fail(path + ": already exists; refusing to overwrite it");
   std::string tmp = temp_path_for(path);
   try {

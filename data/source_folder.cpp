@@ -1,6 +1,7 @@
 // A folder of image files, searched recursively and read in sorted relative-path order.
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "common/error.h"
 #include "common/files.h"
@@ -41,7 +42,22 @@ std::unique_ptr<ImageSource> open_folder_source(const std::string& path, const S
   std::vector<std::string> names;
   std::error_code ec;
   const auto walk_options = fs::directory_options::follow_directory_symlink;
+  // Symlinked folders are followed (datasets are often linked in), each target once; one that points
+  // inside the folder or at one of its ancestors (a loop, or the same images twice) is skipped.
+  const fs::path root = fs::weakly_canonical(path, ec);
+  auto within = [](const fs::path& inner, const fs::path& outer) {
+    const fs::path rel = inner.lexically_relative(outer);
+    return !rel.empty() && *rel.begin() != "..";
+  };
+  std::set<fs::path> followed;
   for (fs::recursive_directory_iterator it(path, walk_options, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code link_ec;
+    if (it->is_symlink(link_ec) && it->is_directory(link_ec)) {
+      const fs::path target = fs::weakly_canonical(it->path(), link_ec);
+      if (link_ec || within(target, root) || within(root, target) || !followed.insert(target).second)
+        it.disable_recursion_pending();
+      continue;
+    }
     if (!it->is_regular_file(ec) || !is_image_name(it->path().filename().string())) continue;
     names.push_back(it->path().lexically_relative(path).generic_string());  // symlinks not resolved
   }

@@ -1,4 +1,5 @@
 // `diffbench forward`, `sample` and `models`: one network call, image generation, the presets.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -98,6 +99,7 @@ int cmd_sample(const CommandArgs& argv) {
   args.option("--precision", "P", "fp32, bf16 or fp16 (autocast; fp16 needs CUDA)", "fp32");
   args.flag("--tf32", "allow TF32 matmuls and convolutions on CUDA (off: parity)");
   args.required_option("--out", "DIR|grid.png", "a folder for one PNG per seed, or a .png for a grid");
+  args.flag("--force", "replace PNGs or a grid that already exist");
   args.parse(argv);
   if (args.has("--weights") == args.has("--random-init"))
     fail("sample: pass exactly one of --weights W and --random-init SEED");
@@ -122,9 +124,22 @@ int cmd_sample(const CommandArgs& argv) {
   int batch = args.get_int("--batch");
   if (batch < 1) fail("--batch: expected a positive integer");
 
+  // Everything that can be refused is refused before any sampling, so nothing half-written is left.
+  const std::string out = args.get("--out");
+  std::string ext = fs::path(out).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const bool grid = ext == ".png";
+  if (!grid && !ext.empty() && !fs::is_directory(out))
+    fail("--out " + out + ": expected a folder or a .png grid file (lossless; JPEG and the like change FID)");
+  if (grid && fs::exists(out) && !args.has("--force")) fail("--out " + out + ": already exists; pass --force to replace it");
+  if (!grid && !args.has("--force"))
+    for (uint64_t s : seeds) {
+      char name[32];
+      std::snprintf(name, sizeof name, "%06llu.png", static_cast<unsigned long long>(s));
+      if (fs::exists(fs::path(out) / name))
+        fail("--out " + out + ": " + name + " already exists; pass --force to replace the folder's PNGs");
+    }
   SampleGenerator generator(spec);
-  std::string out = args.get("--out");
-  bool grid = out.size() > 4 && out.substr(out.size() - 4) == ".png";
   if (!grid) fs::create_directories(out);
   std::vector<at::Tensor> kept;
   Progress progress("sample " + args.get("MODEL"), static_cast<long>(seeds.size()), "img");

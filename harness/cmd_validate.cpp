@@ -1,11 +1,13 @@
 // `diffbench validate SUITE.json`: every problem with its JSON path, then the expanded plan.
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "common/log.h"
 #include "harness/args.h"
 #include "harness/commands.h"
 #include "harness/suite.h"
+#include "harness/train.h"
 
 namespace diffbench {
 
@@ -27,6 +29,13 @@ static std::string plan_line(const RunSpec& run) {
          std::to_string(e["metrics"]["num_samples"].get<int64_t>()) + " " + e["metrics"]["protocol"].get<std::string>();
 }
 
+// A training suite (suites/train/) holds a "train" block instead of datasets, models and a matrix.
+static bool is_training_suite(const std::string& file) {
+  std::ifstream in(file);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.contains("train");
+}
+
 int cmd_validate(const CommandArgs& argv) {
   Args args("diffbench validate SUITE.json [--allow-missing] [--no-files] [--json]",
             "Check a suite (every problem with its JSON path) and print the runs it expands into.");
@@ -35,6 +44,15 @@ int cmd_validate(const CommandArgs& argv) {
   args.flag("--no-files", "skip the checks that files exist");
   args.flag("--json", "print the expanded run entries as JSON instead of the plan");
   args.parse(argv);
+  if (is_training_suite(args.get("SUITE.json"))) {
+    // Checked by the reader `diffbench train` uses: one line with the JSON path on a problem.
+    TrainConfig c = load_train_config(args.get("SUITE.json"));
+    std::cout << args.get("SUITE.json") << ": training suite, model " << c.model.value("arch", "?") << " ("
+              << (c.model_file.empty() ? "inline config" : c.model_file) << "), " << c.total_images
+              << " images in batches of " << c.batch_size << " from " << c.dataset << " (" << c.split << "), out_dir "
+              << c.out_dir << "\n";
+    return 0;
+  }
   Suite suite = read_suite(args.get("SUITE.json"));
   ValidateOptions options;
   options.check_files = !args.has("--no-files");

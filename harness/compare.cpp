@@ -71,7 +71,20 @@ static std::vector<std::string> metric_names(const json& r) {
   return out;
 }
 
+// Every metric must be {"value": number, ...}: a malformed one would otherwise drop out of the
+// comparison and a regression pass as "added".
+static void check_metric_values(const json& r) {
+  const std::string where = r.value("file", "result of run " + r.value("run_id", std::string("?")));
+  if (!r.contains("metrics")) return;
+  if (!r["metrics"].is_object()) fail(where + ": \"metrics\" must be an object, got " + r["metrics"].dump());
+  for (auto it = r["metrics"].begin(); it != r["metrics"].end(); ++it)
+    if (!it->is_object() || !it->contains("value") || !(*it)["value"].is_number())
+      fail(where + ": metrics/" + it.key() + ": expected {\"value\": number, ...}, got " + it->dump().substr(0, 80));
+}
+
 Comparison compare_results(const json& base, const json& next, const CompareOptions& o) {
+  check_metric_values(base);
+  check_metric_values(next);
   Comparison c;
   std::string run_id = base.value("run_id", next.value("run_id", std::string("?")));
   std::vector<std::string> names = metric_names(base);
@@ -128,9 +141,16 @@ static std::map<std::string, json> by_run_id(const std::string& folder) {
 }
 
 Comparison compare_paths(const std::string& base, const std::string& next, const CompareOptions& o) {
+  for (const std::string& p : {base, next})
+    if (!std::filesystem::exists(p)) fail(p + ": no such result file or folder");
   bool base_dir = std::filesystem::is_directory(base), next_dir = std::filesystem::is_directory(next);
   if (base_dir != next_dir) fail(base + ", " + next + ": compare two result files or two result folders, not one of each");
-  if (!base_dir) return compare_results(read_result(base), read_result(next), o);
+  if (!base_dir) {
+    json b = read_result(base), n = read_result(next);
+    b["file"] = base;
+    n["file"] = next;
+    return compare_results(b, n, o);
+  }
   auto b = by_run_id(base), n = by_run_id(next);
   Comparison c;
   auto append = [&](const Comparison& x) {

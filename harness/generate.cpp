@@ -152,7 +152,12 @@ at::Tensor SampleGenerator::sample_float(const std::vector<uint64_t>& seeds) {
       guidance = &g;
     }
     at::Tensor labels;
-    if (spec_.class_label >= 0) labels = at::full({n}, spec_.class_label, at::kLong);
+    if (spec_.class_label >= 0) {
+      if (spec_.class_label >= model_->num_classes())
+        fail("class " + std::to_string(spec_.class_label) + " out of range [0, " +
+             std::to_string(model_->num_classes()) + ") for this model");
+      labels = at::full({n}, spec_.class_label, at::kLong);
+    }
     SampleStats stats;
     auto x = generate_per_seed(*model_, options, seeds, labels, guidance, nullptr, &stats);
     nfe_per_image_ = stats.steps * (guidance ? 2 : 1);

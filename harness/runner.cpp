@@ -56,6 +56,7 @@ struct RunPlan {
   int64_t chunk_size = 1000;
   int batch_size = 64;
   std::string result_file, state_dir;
+  std::string weights_sha256;  // of the generator's (and VAE's) weights files; "" for none
   bool needs(const std::string& m) const {
     return std::find(compute.begin(), compute.end(), m) != compute.end();
   }
@@ -69,6 +70,17 @@ struct RunPlan {
 
 std::string default_results_dir() {
   return "results";  // relative to where diffbench runs, as the README shows
+}
+
+// The run id covers the entry, not the bytes of the weights files it names: chunks record their
+// hash so that a resume or merge after a checkpoint changed is refused instead of mixing models.
+std::string weights_fingerprint(const json& entry) {
+  const json& m = entry["model"];
+  std::string hashes;
+  if (m.contains("weights_resolved")) hashes += sha256_file(m["weights_resolved"].get<std::string>());
+  if (m.contains("vae") && m["vae"].contains("weights") && m["vae"]["weights"].is_string())
+    hashes += sha256_file(m["vae"]["weights"].get<std::string>());
+  return hashes.empty() ? "" : sha256_hex(hashes);
 }
 
 RunPlan make_plan(const Suite& suite, const RunSpec& run, const RunOptions& o) {
@@ -87,6 +99,7 @@ RunPlan make_plan(const Suite& suite, const RunSpec& run, const RunOptions& o) {
   p.chunk_size = p.entry["chunk_size"].get<int64_t>();
   p.batch_size = o.batch_size > 0 ? o.batch_size : p.entry["batch_size"].get<int>();
   std::string dir = o.results_dir.empty() ? default_results_dir() : o.results_dir;
+  p.weights_sha256 = weights_fingerprint(p.entry);
   p.result_file = result_path(dir, suite.name(), run.id);
   p.state_dir = (fs::path(dir) / suite.name() / ".state" / run.id).string();
   return p;
@@ -237,8 +250,8 @@ void save_chunk(const RunPlan& p, int64_t c, const ChunkData& d) {
   sd.insert("pool3", d.pool3);
   if (d.logits.defined()) sd.insert("logits", d.logits);
   if (d.spatial.defined()) sd.insert("spatial", d.spatial);
-  json meta = {{"run_id", p.run->id}, {"chunk", c}, {"generate_s", d.generate_s}, {"features_s", d.features_s},
-               {"producer", d.producer}};
+  json meta = {{"run_id", p.run->id}, {"chunk", c}, {"weights_sha256", p.weights_sha256},
+               {"generate_s", d.generate_s}, {"features_s", d.features_s}, {"producer", d.producer}};
   save_safetensors(chunk_file(p, c), sd, {{"diffbench_chunk", meta.dump()}});
 }
 
@@ -259,6 +272,12 @@ ChunkData load_chunk(const RunPlan& p, int64_t c) {
   auto header = read_safetensors_metadata(file);
   if (!header.count("diffbench_chunk")) fail(file + ": no \"diffbench_chunk\" metadata; not a chunk diffbench wrote");
   json meta = json::parse(header.at("diffbench_chunk"));
+  if (meta.value("run_id", std::string()) != p.run->id)
+    fail(file + ": is a chunk of run \"" + meta.value("run_id", std::string()) + "\", not of \"" + p.run->id + "\"");
+  if (meta.value("weights_sha256", std::string()) != p.weights_sha256)
+    fail(file + ": was computed with other weights than this run's now (sha256 " +
+         meta.value("weights_sha256", std::string()).substr(0, 12) + " vs " + p.weights_sha256.substr(0, 12) +
+         "); delete " + p.state_dir + " to start the run over");
   d.generate_s = meta.value("generate_s", 0.0);
   d.features_s = meta.value("features_s", 0.0);
   d.producer = meta.value("producer", json::object());
@@ -425,6 +444,7 @@ json finalize(const Suite& suite, const RunSpec& run, const RunPlan& p, const Ru
                                          started, wall_s);
   result["provenance"]["chunk_size"] = p.chunk_size;
   result["provenance"]["chunks"] = p.chunks();
+  if (!p.weights_sha256.empty()) result["provenance"]["weights_sha256"] = p.weights_sha256;
   write_result(p.result_file, result, o.force || o.resume);
   return result;
 }
@@ -478,9 +498,13 @@ RunOutcome execute(const Suite& suite, const RunSpec& run, const RunOptions& o) 
   bool exists = file_exists(p.result_file);
   if (exists && !o.force && !sharded(o)) {
     if (o.resume) {
+      out.result = read_result(p.result_file);
+      // The file name alone proves nothing: a result copied or renamed from another run is refused.
+      if (out.result.value("run_id", std::string()) != run.id)
+        fail(p.result_file + ": holds run \"" + out.result.value("run_id", std::string()) + "\", not \"" + run.id +
+             "\"; pass --force to recompute it");
       info("run " + run.id + ": finished earlier (" + p.result_file + "), skipped");
       out.status = "done earlier";
-      out.result = read_result(p.result_file);
       return out;
     }
     fail(p.result_file + ": a result of this run exists; pass --resume to keep it or --force to recompute it");

@@ -1,6 +1,7 @@
 // Reading suites: parsing, hashing, path resolution, seed ranges and typo suggestions.
 #include "harness/suite.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -86,6 +87,13 @@ std::vector<uint64_t> parse_seeds(const nlohmann::json& spec, const std::string&
   auto bad = [&](const std::string& why) -> void {
     fail(origin + ": " + why + " (expected e.g. \"0-49999\", \"0-9,100\" or [0, 1, 2])");
   };
+  // A repeated seed is the same image counted twice: it would bias every metric.
+  auto check_unique = [&](const std::vector<uint64_t>& list) {
+    std::vector<uint64_t> sorted = list;
+    std::sort(sorted.begin(), sorted.end());
+    auto dup = std::adjacent_find(sorted.begin(), sorted.end());
+    if (dup != sorted.end()) bad("seed " + std::to_string(*dup) + " appears more than once");
+  };
   auto seed_like = [](const nlohmann::json& s) {
     return s.is_number_unsigned() || (s.is_number_integer() && s.get<int64_t>() >= 0);
   };
@@ -96,6 +104,7 @@ std::vector<uint64_t> parse_seeds(const nlohmann::json& spec, const std::string&
       seeds.push_back(s.get<uint64_t>());
     }
     if (seeds.empty()) bad("no seeds");
+    check_unique(seeds);
     return seeds;
   }
   if (!spec.is_string()) bad("expected a seed range string or an array of integers, got " + spec.dump());
@@ -116,6 +125,7 @@ std::vector<uint64_t> parse_seeds(const nlohmann::json& spec, const std::string&
     for (uint64_t s = lo; s <= hi; ++s) seeds.push_back(s);
   }
   if (seeds.empty()) bad("no seeds");
+  check_unique(seeds);
   return seeds;
 }
 

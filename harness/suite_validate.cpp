@@ -229,6 +229,9 @@ std::vector<Field> sampler_fields(const json& s, bool inline_sampler) {
 void check_sampler(Checker& c, const json& s, const std::string& path, bool inline_sampler) {
   if (!c.object(s, path, sampler_fields(s, inline_sampler))) return;
   if (s.contains("guidance")) c.object(s["guidance"], path + "/guidance", guidance_fields());
+  if (s.contains("sigma_min") && s.contains("sigma_max") && s["sigma_min"].is_number() && s["sigma_max"].is_number() &&
+      s["sigma_min"].get<double>() >= s["sigma_max"].get<double>())
+    c.add(path + "/sigma_min", "expected less than sigma_max (" + s["sigma_max"].dump() + "), got " + s["sigma_min"].dump());
 }
 
 // The model's config object, read from its file when given as a path (null when unreadable).
@@ -405,6 +408,14 @@ void check_runs_block(Checker& c, const json& suite, const json& block, const st
 std::vector<SuiteProblem> validate_suite(const Suite& suite, const ValidateOptions& options) {
   Checker c(suite, options);
   const json& j = suite.json;
+  if (j.is_object() && j.contains("name") && j["name"].is_string()) {
+    // The name is the results folder: a plain file name, so a suite cannot write outside --results.
+    const std::string n = j["name"];
+    bool slug = !n.empty() && n != "." && n != ".." && std::all_of(n.begin(), n.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+    });
+    if (!slug) c.add("/name", "expected a name of letters, digits, '-', '_' or '.' (it names the results folder), got " + shown(j["name"]));
+  }
   std::vector<Field> top = {{"name", T::String, true}, {"description", T::String}, {"root", T::String},
                             {"datasets", T::Object, true}, {"models", T::Object, true}, {"samplers", T::Object},
                             {"metrics", T::Object, true}, {"matrix", T::Object}, {"runs", T::Object},

@@ -73,6 +73,15 @@ TEST_CASE("compare: verdicts per metric direction and tolerance", "[harness]") {
   CHECK(c.failed);
 }
 
+TEST_CASE("compare: a metric that is not a number is refused, not dropped", "[harness]") {
+  json base = fixtures::crafted_result("r", "m", {{"fid", 10.0}});
+  json next = fixtures::crafted_result("r", "m", {{"fid", 99999.0}});
+  base["metrics"]["fid"]["value"] = "10";  // a regression must not pass as "added"
+  CHECK_THROWS_WITH(compare_results(base, next, {}), Catch::Contains("metrics/fid: expected {\"value\": number"));
+  base["metrics"] = json::array({1});
+  CHECK_THROWS_WITH(compare_results(base, next, {}), Catch::Contains("\"metrics\" must be an object"));
+}
+
 TEST_CASE("compare: noise estimate is a bootstrap over per-chunk values", "[harness]") {
   CHECK_FALSE(chunk_noise({1.0}));
   // Population std of {1,2,3,4} is 1.118; the standard error of the mean of 4 chunks is 0.559.

@@ -130,6 +130,9 @@ TEST_CASE("suite: seeds parse as ranges, lists and arrays", "[harness]") {
   CHECK(parse_seeds(json("0-49999"), "s").size() == 50000);
   CHECK_THROWS_WITH(parse_seeds(json("5-2"), "/seeds"),
                     "/seeds: \"5-2\" is not a range LOW-HIGH (expected e.g. \"0-49999\", \"0-9,100\" or [0, 1, 2])");
+  // A repeated seed would count one image twice.
+  CHECK_THROWS_WITH(parse_seeds(json("0-3,2"), "--seeds"), Catch::StartsWith("--seeds: seed 2 appears more than once"));
+  CHECK_THROWS_WITH(parse_seeds(json::array({7, 7}), "s"), Catch::StartsWith("s: seed 7 appears more than once"));
 }
 
 TEST_CASE("suite: edit distance and suggestions", "[harness]") {
@@ -149,7 +152,7 @@ TEST_CASE("suite: every shipped suite validates", "[harness]") {
     for (const auto& p : problems) INFO(format_problem(s, p));
     CHECK(problems.empty());
   }
-  // The demo needs nothing the machine lacks: its data and configs exist, weights are random.
+  // The demo needs nothing the machine lacks: its data, configs and the committed trained weights exist.
   Suite smoke = read_suite(shipped("smoke.json"));
   auto problems = validate_suite(smoke);
   for (const auto& p : problems) INFO(format_problem(smoke, p));
@@ -174,23 +177,26 @@ TEST_CASE("suite: the paper suites say which weights are missing and where to ge
 TEST_CASE("suite: expansion counts, resolved entries and stable ids", "[harness]") {
   Suite smoke = read_suite(shipped("smoke.json"));
   auto runs = expand(smoke);
-  // real-vs-real 1 + three image models x two step counts + two latent models.
-  REQUIRE(runs.size() == 9);
+  // real-vs-real 1 + three trained image models x two step counts + one untrained + two latent models.
+  REQUIRE(runs.size() == 10);
   std::set<std::string> ids;
   for (const auto& r : runs) ids.insert(r.id);
-  CHECK(ids.size() == 9);
+  CHECK(ids.size() == 10);
   CHECK(runs[0].entry["model"]["kind"] == "images");
   CHECK(runs[0].entry["sampler"].is_null());
-  CHECK(runs[1].entry["sampler"]["steps"] == 4);
+  CHECK(runs[1].entry["sampler"]["steps"] == 8);
   CHECK(runs[1].entry["sampler"]["sigma_max"] == 80);  // default from suite_defaults.h
   CHECK(runs[1].entry["metrics"]["reference"]["source_resolved"] == "/usr/share/datasets/fashion-mnist");
   CHECK(runs[1].entry["model"]["config_object"]["arch"] == "diffit-image");
-  const json& dit = runs[7].entry;
+  CHECK(runs[1].entry["model"]["weights_resolved"].get<std::string>().find("models/weights/diffit-image-fmnist/ema.safetensors") !=
+        std::string::npos);
+  CHECK(runs[7].entry["model"]["random_init"] == 0);
+  const json& dit = runs[8].entry;
   CHECK(dit["model"]["name"] == "dit-tiny");
   CHECK(dit["guidance"]["scale"] == 1.5);  // from the model config
   CHECK(dit["guidance"]["channels"] == "first3");
-  CHECK(runs[7].id.rfind("dit-tiny.ddpm-25.g1.5.fmnist-train.tiny-", 0) == 0);  // sampler kind-steps
-  CHECK(expand(read_suite(shipped("smoke.json")))[7].id == runs[7].id);  // stable
+  CHECK(runs[8].id.rfind("dit-tiny.ddpm-25.g1.5.fmnist-test.tiny-", 0) == 0);  // sampler kind-steps
+  CHECK(expand(read_suite(shipped("smoke.json")))[8].id == runs[8].id);  // stable
 
   for (const char* name : {"cifar10.json", "ffhq64.json", "imagenet256.json", "imagenet512.json"})
     CHECK(expand(read_suite(shipped(name))).size() == 2);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "build_info.h"
 #include "common/error.h"
@@ -60,8 +61,16 @@ int cmd_forward(const CommandArgs& argv) {
   auto t = read_npy(args.get("--t")).to(device);
   at::Tensor y;
   if (args.has("--y")) y = read_npy(args.get("--y")).to(device);
+  if (x.dim() != 4 || t.dim() != 1 || t.size(0) != x.size(0) || x.size(0) == 0) {
+    std::ostringstream shapes;
+    shapes << "x " << x.sizes() << " and t " << t.sizes();
+    fail("--x/--t: expected x [B, C, H, W] and t [B] with B >= 1, got " + shapes.str());
+  }
   if (model->kind() == "denoiser") {
     t = t.to(at::kFloat);
+    // EDM denoisers take sigma: log(sigma) and 1/sqrt(sigma^2 + sigma_data^2) need sigma > 0.
+    if (!at::isfinite(t).all().item<bool>() || (t <= 0).any().item<bool>())
+      fail("--t " + args.get("--t") + ": a denoiser takes noise levels sigma > 0 (finite)");
     if (y.defined() && y.dim() == 1) y = at::one_hot(y.to(at::kLong), model->num_classes()).to(at::kFloat);
   } else {
     t = t.to(at::kLong);

@@ -20,9 +20,15 @@ static void add_common(Args& args) {
 static RunOptions common_options(const Args& args) {
   RunOptions o;
   o.results_dir = args.get("--results");
-  if (args.has("--threads")) o.threads = args.get_int("--threads");
+  if (args.has("--threads")) {
+    o.threads = args.get_int("--threads");
+    if (o.threads < 0) fail("--threads: expected 0 (all cores) or a positive integer, got " + args.get("--threads"));
+  }
   o.device = args.get("--device");
-  if (args.has("--batch")) o.batch_size = args.get_int("--batch");
+  if (args.has("--batch")) {
+    o.batch_size = args.get_int("--batch");
+    if (o.batch_size < 1) fail("--batch: expected a positive integer, got " + args.get("--batch"));
+  }
   o.only = args.get("--only");
   o.force = args.has("--force");
   return o;

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "common/error.h"
 #include "harness/args.h"
 #include "harness/commands.h"
 #include "harness/result.h"
@@ -23,6 +24,7 @@ int cmd_table(const CommandArgs& argv) {
   std::stringstream ss(args.get("--columns"));
   for (std::string c; std::getline(ss, c, ',');)
     if (!c.empty()) columns.push_back(c);
+  if (columns.empty()) fail("--columns: no column named (expected e.g. " + defaults + ")");
   int digits = args.has("--digits") ? args.get_int("--digits") : -1;
   Table t = build_table(read_results(args.rest_values()), columns, digits);
   std::cout << format_table(t, args.get("--format"));

@@ -15,6 +15,7 @@
 #include "common/progress.h"
 #include "common/runtime.h"
 #include "data/source.h"
+#include "harness/result.h"
 #include "io/state_dict.h"
 #include "models/model.h"
 
@@ -237,8 +238,18 @@ static void save_ema(const TrainState& s, torch::nn::Module& model, const std::s
   save_safetensors(path, out, {{"diffbench_train", meta.dump()}});
 }
 
+// What made these weights, beside the resolved config: the project commit, LibTorch, threads, BLAS
+// and when the file was written. Training runs on the CPU.
 static nlohmann::json provenance() {
-  return {{"libtorch", TORCH_VERSION}, {"threads", current_threads()}, {"blas", linked_blas()}};
+  ProjectCommit commit = project_commit();
+  return {{"commit", commit.commit.empty() ? nlohmann::json(nullptr) : nlohmann::json(commit.commit)},
+          {"dirty", commit.dirty ? nlohmann::json(*commit.dirty) : nlohmann::json(nullptr)},
+          {"commit_source", commit.source},
+          {"libtorch", TORCH_VERSION},
+          {"device", device_description(c10::Device(c10::kCPU))},
+          {"threads", current_threads()},
+          {"blas", linked_blas()},
+          {"date_utc", utc_now_iso8601()}};
 }
 
 // ---- the loop --------------------------------------------------------------------------------

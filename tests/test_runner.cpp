@@ -99,3 +99,34 @@ TEST_CASE("a crashed run resumed, and a sharded run merged, equal an uninterrupt
   CHECK(run_cli("run " + suite.string() + " --results " + (dir / "a").string(), cache) == 1);
   fs::remove_all(dir);
 }
+
+TEST_CASE("a resume after the weights file changed is refused, not mixed", "[runner]") {
+  fs::path dir = fs::temp_directory_path() / ("diffbench-runner-weights-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::path suite_file = write_suite(dir);
+  // The trained DDPM++ with its weights copied into the test folder, so the test can change them.
+  json suite;
+  std::ifstream(suite_file) >> suite;
+  const fs::path weights = dir / "w.safetensors";
+  fs::copy_file(fs::path(DIFFBENCH_SOURCE_DIR) / "models/weights/ddpmpp-fmnist/ema.safetensors", weights);
+  suite["models"][0] = {{"name", "ddpmpp-tiny"}, {"config", "models/configs/fmnist/ddpmpp-fmnist.json"},
+                        {"weights", weights.string()}};
+  std::ofstream(suite_file) << suite.dump(2);
+  std::string cache = "DIFFBENCH_CACHE=" + (dir / "cache").string();
+  const std::string run = "run " + suite_file.string() + " --results " + (dir / "r").string();
+
+  CHECK(run_cli(run, cache + " DIFFBENCH_CRASH_AFTER_CHUNKS=1") == 137);
+  // One float of the last tensor changes: still a valid file, other weights.
+  {
+    std::fstream f(weights, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-4, std::ios::end);
+    const float changed = 0.125f;
+    f.write(reinterpret_cast<const char*>(&changed), sizeof changed);
+  }
+  CHECK(run_cli(run + " --resume", cache) == 1);
+  for (const auto& e : fs::directory_iterator(dir / "r" / "runner-test"))
+    CHECK(e.path().extension() != ".json");  // no result that mixes the two models' samples
+  // A fresh start with the new weights is fine.
+  CHECK(run_cli(run + " --force", cache) == 0);
+  fs::remove_all(dir);
+}

@@ -2,6 +2,7 @@
 #include "data/image_write.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -19,6 +20,12 @@ void check_rgb(const at::Tensor& image, const std::string& what) {
 }
 
 }  // namespace
+
+std::string seed_png_name(uint64_t seed) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%06llu.png", static_cast<unsigned long long>(seed));
+  return name;
+}
 
 void write_png(const std::string& path, const at::Tensor& image) {
   check_rgb(image, path);

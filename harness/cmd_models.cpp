@@ -142,12 +142,9 @@ int cmd_sample(const CommandArgs& argv) {
     fail("--out " + out + ": expected a folder or a .png grid file (lossless; JPEG and the like change FID)");
   if (grid && fs::exists(out) && !args.has("--force")) fail("--out " + out + ": already exists; pass --force to replace it");
   if (!grid && !args.has("--force"))
-    for (uint64_t s : seeds) {
-      char name[32];
-      std::snprintf(name, sizeof name, "%06llu.png", static_cast<unsigned long long>(s));
-      if (fs::exists(fs::path(out) / name))
-        fail("--out " + out + ": " + name + " already exists; pass --force to replace the folder's PNGs");
-    }
+    for (uint64_t s : seeds)
+      if (fs::exists(fs::path(out) / seed_png_name(s)))
+        fail("--out " + out + ": " + seed_png_name(s) + " already exists; pass --force to replace the folder's PNGs");
   SampleGenerator generator(spec);
   if (!grid) fs::create_directories(out);
   std::vector<at::Tensor> kept;
@@ -160,9 +157,7 @@ int cmd_sample(const CommandArgs& argv) {
       if (grid) {
         kept.push_back(images[i]);
       } else {
-        char name[32];
-        std::snprintf(name, sizeof name, "%06llu.png", static_cast<unsigned long long>(chunk[i]));
-        write_png((fs::path(out) / name).string(), images[i]);
+        write_png((fs::path(out) / seed_png_name(chunk[i])).string(), images[i]);
       }
     }
     progress.advance(static_cast<long>(chunk.size()));

@@ -56,7 +56,7 @@ struct RunPlan {
   int64_t chunk_size = 1000;
   int batch_size = 64;
   std::string result_file, state_dir;
-  std::string weights_sha256;  // of the generator's (and VAE's) weights files; "" for none
+  std::string weights_sha256;  // of the generator's (and VAE's) weights files; "" for none; set by set_up
   bool needs(const std::string& m) const {
     return std::find(compute.begin(), compute.end(), m) != compute.end();
   }
@@ -99,7 +99,6 @@ RunPlan make_plan(const Suite& suite, const RunSpec& run, const RunOptions& o) {
   p.chunk_size = p.entry["chunk_size"].get<int64_t>();
   p.batch_size = o.batch_size > 0 ? o.batch_size : p.entry["batch_size"].get<int>();
   std::string dir = o.results_dir.empty() ? default_results_dir() : o.results_dir;
-  p.weights_sha256 = weights_fingerprint(p.entry);
   p.result_file = result_path(dir, suite.name(), run.id);
   p.state_dir = (fs::path(dir) / suite.name() / ".state" / run.id).string();
   return p;
@@ -289,11 +288,7 @@ ChunkData load_chunk(const RunPlan& p, int64_t c) {
 void keep_pngs(const RunPlan& p, const std::vector<uint64_t>& seeds, const std::vector<at::Tensor>& images) {
   fs::path dir = p.result_file.substr(0, p.result_file.size() - 5);
   fs::create_directories(dir);
-  for (size_t i = 0; i < images.size(); ++i) {
-    char name[32];
-    std::snprintf(name, sizeof name, "%06llu.png", static_cast<unsigned long long>(seeds[i]));
-    write_png((dir / name).string(), images[i]);
-  }
+  for (size_t i = 0; i < images.size(); ++i) write_png((dir / seed_png_name(seeds[i])).string(), images[i]);
 }
 
 ChunkData compute_chunk(const RunPlan& p, int64_t c, Producer& producer, FeatureEngine& features,
@@ -472,7 +467,9 @@ std::unique_ptr<Producer> make_producer(const Suite& suite, const json& entry, c
 }
 
 // What running and merging both need before touching chunks: the clock, threads, device, the
-// Inception and the reference (first, so a missing reference fails before any sampling).
+// Inception and the reference (first, so a missing reference fails before any sampling), and the
+// weights' hash the chunks are checked against (hashed here, not in make_plan, so runs skipped as
+// finished never read their weights).
 struct RunSetup {
   std::string started = utc_now_iso8601();
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
@@ -483,8 +480,9 @@ struct RunSetup {
   double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
 };
 
-RunSetup set_up(const RunPlan& p, const RunOptions& o) {
+RunSetup set_up(RunPlan& p, const RunOptions& o) {
   RunSetup s;
+  p.weights_sha256 = weights_fingerprint(p.entry);
   s.threads = configure_threads(o.threads >= 0 ? o.threads : p.entry["threads"].get<int>());
   s.device = resolve_device(o.device.empty() ? p.entry["device"].get<std::string>() : o.device);
   s.engine = std::make_unique<FeatureEngine>(p.entry["metrics"], s.device, p.batch_size);

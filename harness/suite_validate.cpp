@@ -12,6 +12,14 @@ using nlohmann::json;
 
 namespace {
 
+// Names of suites and of their sections: letters, digits, '-', '_' and '.' (they become file and
+// folder names under --results).
+bool has_name_chars(const std::string& n) {
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
 enum class T { String, PosInt, NonNegInt, Number, PosNumber, NonNegNumber, Bool, Object, Names, PosIntList, NumberList, Seeds, Config, SamplerRef };
 
 struct Field {
@@ -178,10 +186,7 @@ class Checker {
         continue;
       }
       std::string n = e["name"];
-      bool slug = std::all_of(n.begin(), n.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-      });
-      if (!slug) add(path + "/" + std::to_string(i) + "/name", "expected a name of letters, digits, '-', '_' or '.', got " + shown(e["name"]));
+      if (!has_name_chars(n)) add(path + "/" + std::to_string(i) + "/name", "expected a name of letters, digits, '-', '_' or '.', got " + shown(e["name"]));
       if (seen.count(n))
         add(path + "/" + std::to_string(i) + "/name", "duplicate name \"" + n + "\" (also " + path + "/" + std::to_string(seen[n]) + ")");
       seen[n] = i;
@@ -411,10 +416,7 @@ std::vector<SuiteProblem> validate_suite(const Suite& suite, const ValidateOptio
   if (j.is_object() && j.contains("name") && j["name"].is_string()) {
     // The name is the results folder: a plain file name, so a suite cannot write outside --results.
     const std::string n = j["name"];
-    bool slug = !n.empty() && n != "." && n != ".." && std::all_of(n.begin(), n.end(), [](char ch) {
-      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
-    });
-    if (!slug) c.add("/name", "expected a name of letters, digits, '-', '_' or '.' (it names the results folder), got " + shown(j["name"]));
+    if (n.empty() || n == "." || n == ".." || !has_name_chars(n)) c.add("/name", "expected a name of letters, digits, '-', '_' or '.' (it names the results folder), got " + shown(j["name"]));
   }
   std::vector<Field> top = {{"name", T::String, true}, {"description", T::String}, {"root", T::String},
                             {"datasets", T::Object, true}, {"models", T::Object, true}, {"samplers", T::Object},

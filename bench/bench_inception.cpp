@@ -9,6 +9,7 @@
 #include "common/runtime.h"
 #include "data/source.h"
 #include "metrics/features.h"
+#include "metrics/inception_ops.h"
 
 namespace {
 
@@ -39,6 +40,41 @@ BENCHMARK(BM_InceptionForward)
     ->ArgNames({"batch", "fold_bn"})
     ->Args({1, 0})->Args({8, 0})->Args({32, 0})->Args({8, 1})
     ->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+
+// The cheap layers at their largest Inception shapes (one image, one thread, as the extractor runs them):
+// metrics/inception_ops.h's kernels (ours:1) against the ATen ops they replace (ours:0).
+void BM_InceptionMaxPool(benchmark::State& state) {  // after Conv2d_2b: 64 x 147 x 147
+  configure_threads(1);
+  const at::Tensor x = at::rand({1, 64, 147, 147});
+  for (auto _ : state)
+    benchmark::DoNotOptimize(state.range(0) ? max_pool_3x3_stride2(x) : at::max_pool2d(x, {3, 3}, {2, 2}));
+  configure_threads(0);
+}
+BENCHMARK(BM_InceptionMaxPool)->ArgName("ours")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_InceptionAvgPool(benchmark::State& state) {  // Mixed_6b's pool branch: 768 x 17 x 17
+  configure_threads(1);
+  const at::Tensor x = at::rand({1, 768, 17, 17});
+  for (auto _ : state)
+    benchmark::DoNotOptimize(state.range(0) ? avg_pool_3x3_same(x)
+                                            : at::avg_pool2d(x, {3, 3}, {1, 1}, {1, 1}, false, false));
+  configure_threads(0);
+}
+BENCHMARK(BM_InceptionAvgPool)->ArgName("ours")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_InceptionBatchNormRelu(benchmark::State& state) {  // Conv2d_4a's output: 192 x 71 x 71
+  configure_threads(1);
+  const at::Tensor x = at::randn({1, 192, 71, 71});
+  const at::Tensor w = at::rand({192}) + 0.5, b = at::randn({192}), m = at::randn({192}), v = at::rand({192});
+  at::Tensor y = x.clone();
+  for (auto _ : state) {
+    y.copy_(x);
+    if (state.range(0)) batchnorm_relu_(y, w, b, m, v, 0.001);
+    else benchmark::DoNotOptimize(at::batch_norm(y, w, b, m, v, false, 0.0, 0.001, true).relu_());
+  }
+  configure_threads(0);
+}
+BENCHMARK(BM_InceptionBatchNormRelu)->ArgName("ours")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // The whole pipeline as `diffbench features` runs it: folder source, pytorch-fid protocol, batch 50.
 void BM_InceptionPipelineGolden200(benchmark::State& state) {

@@ -1,12 +1,15 @@
 #include "common/runtime.h"
 
+#include <ATen/Config.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
 #include <fstream>
 #include <limits.h>
 #include <stdlib.h>
+#include <exception>
 #include <thread>
+#include <vector>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -23,6 +26,37 @@ int configure_threads(int requested) {
 }
 
 int current_threads() { return at::get_num_threads(); }
+
+bool single_threaded_tasks() { return AT_PARALLEL_OPENMP; }
+
+void run_single_threaded_tasks(int n, const std::function<void(int)>& task) {
+  if (n <= 0) return;
+  if (!single_threaded_tasks()) {
+    for (int i = 0; i < n; ++i) task(i);
+    return;
+  }
+  // With OpenMP, at::set_num_threads sets the calling thread's count and the process-wide default that
+  // a new thread takes at its first parallel op. Both are 1 while the tasks run; the caller's count is
+  // restored after.
+  const int saved = at::get_num_threads();
+  at::set_num_threads(1);
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(n));
+  auto run = [&](int i) {
+    try {
+      at::set_num_threads(1);
+      task(i);
+    } catch (...) {
+      errors[static_cast<size_t>(i)] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> others;
+  for (int i = 1; i < n; ++i) others.emplace_back(run, i);
+  run(0);
+  for (auto& t : others) t.join();
+  at::set_num_threads(saved);
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
 
 std::string linked_blas() {
   // The BLAS that the dynamic linker actually mapped, resolved through Debian's alternatives.

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/progress.h"
+#include "common/runtime.h"
 #include "data/source.h"
 
 namespace diffbench {
@@ -126,23 +127,41 @@ nlohmann::json FeatureExtractor::describe() const {
   j["batch_size"] = batch_size_;
   j["precision"] = "float32";
   j["batchnorm"] = fold_batchnorm_ ? "folded" : "separate (reference order)";
-  if (device_.is_cpu()) j["onednn_max_isa"] = onednn_max_isa();
+  if (device_.is_cpu()) {
+    j["onednn_max_isa"] = onednn_max_isa();
+    j["cpu_parallelism"] = single_threaded_tasks() ? "each image on one thread, threads on separate images"
+                                                   : "every layer over all threads";
+  }
   else j["tf32"] = false;
   return j;
 }
 
 FeatureBatch FeatureExtractor::forward(const at::Tensor& input, const FeatureLayers& layers) {
-  c10::InferenceMode inference;
   InceptionTaps taps;
   taps.logits = layers.logits;
   taps.spatial = layers.spatial;
-  InceptionOutputs out = net_->forward(input.to(device_, at::kFloat), taps);
-  FeatureBatch b;
-  auto host = [](const at::Tensor& t) { return t.to(at::kCPU, at::kFloat).contiguous(); };
-  if (layers.pool3) b.pool3 = host(out.pool3);
-  if (layers.logits) b.logits = host(out.logits);
-  if (layers.spatial) b.spatial = host(out.spatial);
-  return b;
+  auto run = [&](const at::Tensor& x) {
+    c10::InferenceMode inference;
+    InceptionOutputs out = net_->forward(x.to(device_, at::kFloat), taps);
+    FeatureBatch b;
+    auto host = [](const at::Tensor& t) { return t.to(at::kCPU, at::kFloat).contiguous(); };
+    if (layers.pool3) b.pool3 = host(out.pool3);
+    if (layers.logits) b.logits = host(out.logits);
+    if (layers.spatial) b.spatial = host(out.spatial);
+    return b;
+  };
+  if (!device_.is_cpu() || !single_threaded_tasks()) return run(input);
+  // On CPU the batch is split into one contiguous part per thread, each part computed on one thread:
+  // faster than every layer over all threads, and each image's features come out the same for any
+  // batch size and thread count.
+  const int64_t n = input.size(0);
+  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(current_threads(), n)));
+  std::vector<FeatureBatch> results(static_cast<size_t>(parts));
+  run_single_threaded_tasks(parts, [&](int i) {
+    const int64_t begin = n * i / parts, end = n * (i + 1) / parts;
+    results[static_cast<size_t>(i)] = run(input.narrow(0, begin, end - begin));
+  });
+  return concat_feature_batches(results);
 }
 
 FeatureBatch FeatureExtractor::extract_batch(const std::vector<at::Tensor>& images, const FeatureLayers& layers) {

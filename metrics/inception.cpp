@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "common/invariant_ops.h"
+#include "metrics/inception_ops.h"
 
 namespace diffbench {
 
@@ -37,9 +38,7 @@ at::Tensor InceptionUnitImpl::forward(const at::Tensor& x) {
   // The reference's own sequence (conv, eval-mode batch_norm, relu): bit-identical to pytorch-fid on CPU,
   // through the oneDNN convolution pytorch-fid's batches of 50 on 2 threads get, for any batch or thread count.
   at::Tensor y = conv2d_invariant(x, conv->weight, {}, stride_, padding_);
-  y = at::batch_norm(y, bn->weight, bn->bias, bn->running_mean, bn->running_var, /*training=*/false, 0.0,
-                     bn->options.eps(), /*cudnn_enabled=*/true);
-  return y.relu_();
+  return batchnorm_relu_(y, bn->weight, bn->bias, bn->running_mean, bn->running_var, bn->options.eps());
 }
 
 void InceptionUnitImpl::fold_batchnorm() {
@@ -51,11 +50,8 @@ void InceptionUnitImpl::fold_batchnorm() {
 
 // ---- pools ------------------------------------------------------------------------------------------------
 
-// TF's SAME average pool divides by the valid pixels only: count_include_pad=False.
-static at::Tensor avg_pool_3x3_same(const at::Tensor& x) {
-  return at::avg_pool2d(x, {3, 3}, {1, 1}, {1, 1}, /*ceil_mode=*/false, /*count_include_pad=*/false);
-}
-static at::Tensor max_pool_3x3_s2(const at::Tensor& x) { return at::max_pool2d(x, {3, 3}, {2, 2}); }
+// TF's SAME average pool divides by the valid pixels only (count_include_pad=False): avg_pool_3x3_same and
+// max_pool_3x3_stride2 are in metrics/inception_ops.h.
 
 // ---- blocks (names are pytorch-fid's; branch order in the concat is the reference's) ----------------------
 
@@ -95,7 +91,7 @@ struct BlockBImpl : torch::nn::Module {  // InceptionB: Mixed_6a (35 -> 17)
   at::Tensor forward(const at::Tensor& x) {
     at::Tensor a = branch3x3(x);
     at::Tensor b = branch3x3dbl_3(branch3x3dbl_2(branch3x3dbl_1(x)));
-    return at::cat({a, b, max_pool_3x3_s2(x)}, 1);
+    return at::cat({a, b, max_pool_3x3_stride2(x)}, 1);
   }
   Unit branch3x3{nullptr}, branch3x3dbl_1{nullptr}, branch3x3dbl_2{nullptr}, branch3x3dbl_3{nullptr};
 };
@@ -141,7 +137,7 @@ struct BlockDImpl : torch::nn::Module {  // InceptionD: Mixed_7a (17 -> 8)
   at::Tensor forward(const at::Tensor& x) {
     at::Tensor a = branch3x3_2(branch3x3_1(x));
     at::Tensor b = branch7x7x3_4(branch7x7x3_3(branch7x7x3_2(branch7x7x3_1(x))));
-    return at::cat({a, b, max_pool_3x3_s2(x)}, 1);
+    return at::cat({a, b, max_pool_3x3_stride2(x)}, 1);
   }
   Unit branch3x3_1{nullptr}, branch3x3_2{nullptr}, branch7x7x3_1{nullptr}, branch7x7x3_2{nullptr},
       branch7x7x3_3{nullptr}, branch7x7x3_4{nullptr};
@@ -209,10 +205,10 @@ InceptionOutputs FidInceptionV3Impl::forward(const at::Tensor& input, const Ince
   at::Tensor x = unit("Conv2d_1a_3x3", input);
   x = unit("Conv2d_2a_3x3", x);
   x = unit("Conv2d_2b_3x3", x);
-  x = max_pool_3x3_s2(x);
+  x = max_pool_3x3_stride2(x);
   x = unit("Conv2d_3b_1x1", x);
   x = unit("Conv2d_4a_3x3", x);
-  x = max_pool_3x3_s2(x);
+  x = max_pool_3x3_stride2(x);
   for (const char* name : {"Mixed_5b", "Mixed_5c", "Mixed_5d"}) x = block(name)->as<BlockAImpl>()->forward(x);
   x = block("Mixed_6a")->as<BlockBImpl>()->forward(x);
   at::Tensor tap_6d;

@@ -14,6 +14,7 @@
 #include "io/state_dict.h"
 #include "metrics/features.h"
 #include "metrics/inception.h"
+#include "metrics/inception_ops.h"
 #include "metrics/protocol.h"
 
 using namespace diffbench;
@@ -196,24 +197,36 @@ TEST_CASE("inception: tf protocol matches feats_tf_A and spatial_tf_A (16 images
   CHECK(ds <= 1e-4);
 }
 
-TEST_CASE("inception: features do not depend on batch size (1, 7, 16) or threads (1, 2) beyond 1e-5", "[inception]") {
+TEST_CASE("inception: features do not depend on batch size (1, 7, 16) or threads (1, 2, 3)", "[inception]") {
   auto images = golden_images("B", 8);
-  at::Tensor by16 = FeatureExtractor(golden_options("tf", 16)).extract_batch(images, {}).pool3;
-  at::Tensor by7 = FeatureExtractor(golden_options("tf", 7)).extract_batch(images, {}).pool3;
-  FeatureExtractor one(golden_options("tf", 1));
+  FeatureLayers all;
+  all.logits = all.spatial = true;
+  auto features = [&](int batch, int threads, size_t count) {
+    const int saved = current_threads();
+    configure_threads(threads);
+    FeatureExtractor fx(golden_options("tf", batch));
+    FeatureBatch f = fx.extract_batch(std::vector<at::Tensor>(images.begin(), images.begin() + count), all);
+    configure_threads(saved);
+    return f;
+  };
+  const FeatureBatch by16 = features(16, 2, 8);
+  // With OpenMP LibTorch each image is computed on one thread, whichever the batch and thread count,
+  // so features are bit-identical; elsewhere common/invariant_ops.h keeps one convolution algorithm
+  // (PyTorch itself moves pool3 by 2.9e-5 between 1 and 2 threads on these images).
+  const double bound = single_threaded_tasks() ? 0.0 : 1e-5;
+  auto check_same = [&](const FeatureBatch& f, const char* what) {
+    INFO(what);
+    const int64_t n = f.count();
+    CHECK(max_abs_diff(f.pool3, by16.pool3.narrow(0, 0, n)) <= bound);
+    CHECK(max_abs_diff(f.logits, by16.logits.narrow(0, 0, n)) <= bound);
+    CHECK(max_abs_diff(f.spatial, by16.spatial.narrow(0, 0, n)) <= bound);
+  };
+  check_same(features(7, 2, 8), "batch 7, 2 threads");  // the same image alone and among others
+  check_same(features(16, 1, 8), "batch 16, 1 thread");
+  check_same(features(16, 3, 8), "batch 16, 3 threads");
   // Batch 1 is slow on CPU (ATen reorders every conv's weights per call): two images are enough.
-  at::Tensor by1 = one.extract_batch(std::vector<at::Tensor>(images.begin(), images.begin() + 2), {}).pool3;
-  CHECK(max_abs_diff(by1, by16.narrow(0, 0, 2)) <= 1e-5);
-  CHECK(max_abs_diff(by7, by16) <= 1e-5);
-  const int threads = current_threads();
-  configure_threads(threads == 1 ? 2 : 1);
-  at::Tensor other_threads = one.extract_batch(std::vector<at::Tensor>(images.begin(), images.begin() + 1), {}).pool3;
-  configure_threads(threads);
-  // PyTorch itself moves pool3 by 2.9e-5 between 1 and 2 threads on these images (ATen picks its conv
-  // algorithm by thread count); common/invariant_ops.h keeps one algorithm, so ours stay within 1e-5.
-  CHECK(max_abs_diff(other_threads, by16.narrow(0, 0, 1)) <= 1e-5);
-  // The same image alone and among others (a network left in training mode would fail this).
-  CHECK(max_abs_diff(by1.narrow(0, 1, 1), by7.narrow(0, 1, 1)) <= 1e-5);
+  check_same(features(1, 2, 2), "batch 1, 2 threads");
+  check_same(features(1, 1, 1), "batch 1, 1 thread");
 }
 
 TEST_CASE("inception: a missing weights file names the expected file, size and URL", "[inception]") {
@@ -267,4 +280,26 @@ TEST_CASE("inception: random:SEED is a deterministic stand-in, labelled as such"
   CHECK(at::equal(fa, fb));
   CHECK(max_abs_diff(fa, c.extract_batch(img, {}).pool3) > 1e-3);
   CHECK(fa.abs().max().item<float>() > 1e-3);  // not a dead network
+}
+
+TEST_CASE("inception: the BN+ReLU and pool kernels equal ATen's ops bit for bit", "[inception]") {
+  at::manual_seed(3);
+  for (auto shape : {std::vector<int64_t>{2, 5, 35, 35}, {3, 4, 17, 17}, {1, 3, 8, 8}, {2, 2, 147, 147},
+                     {1, 2, 4, 3}, {1, 1, 1, 1}}) {
+    INFO("shape " << at::IntArrayRef(shape));
+    const at::Tensor x = at::randn(shape);
+    const int64_t c = shape[1];
+    const at::Tensor w = at::rand({c}) + 0.5, b = at::randn({c}), m = at::randn({c}), v = at::rand({c}) + 0.01;
+    at::Tensor y = x.clone();
+    batchnorm_relu_(y, w, b, m, v, 0.001);
+    const at::Tensor ref = at::batch_norm(x, w, b, m, v, false, 0.0, 0.001, true).relu_();
+    CHECK(at::equal(y, ref));
+    const at::Tensor r = x.relu();
+    CHECK(at::equal(avg_pool_3x3_same(r), at::avg_pool2d(r, {3, 3}, {1, 1}, {1, 1}, false, false)));
+    CHECK(at::equal(avg_pool_3x3_same(x), at::avg_pool2d(x, {3, 3}, {1, 1}, {1, 1}, false, false)));
+    if (shape[2] >= 3 && shape[3] >= 3) CHECK(at::equal(max_pool_3x3_stride2(x), at::max_pool2d(x, {3, 3}, {2, 2})));
+  }
+  at::Tensor nan = at::zeros({1, 1, 5, 5});
+  nan[0][0][1][1] = NAN;
+  CHECK(std::isnan(max_pool_3x3_stride2(nan)[0][0][0][0].item<float>()));
 }

@@ -1,8 +1,9 @@
-// Inception forward latency (batch 1, 8, 32 of 299x299) and the full feature pipeline on the golden 200
-// images (decode, resize, network), for comparison with bench/pytorch_fid_ref.py on the same machine:
+// Inception forward latency (batch 1, 8, 32 of 299x299), the cheap layers against ATen's ops, and the full
+// feature pipeline on the golden 200 images (decode, resize, network), for comparison with
+// bench/pytorch_fid_ref.py on the same machine (G = <shared>/golden/inception-fid):
 //   diffbench_bench --benchmark_filter=Inception
-//   /usr/bin/python3 bench/pytorch_fid_ref.py --images <shared>/golden/inception-fid/images_A \
-//       --weights <shared>/golden/inception-fid/weights.safetensors --threads 2
+//   /usr/bin/python3 bench/pytorch_fid_ref.py --images G/images_A --weights G/weights.safetensors --threads 1
+//   (pytorch-fid's default here: torch.get_num_threads() is 1) and --threads 2
 #include <benchmark/benchmark.h>
 
 #include "build_info.h"

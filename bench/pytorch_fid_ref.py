@@ -6,6 +6,8 @@ specification (metrics.md section 1), loads the golden weights from safetensors 
 pipeline (PIL convert('RGB'), ToTensor, bilinear resize to 299 inside the model, 2x-1, pool3) on a folder of
 images. It prints images/s and the largest deviation from a features file when one is given.
 
+    (needs python3-pil: apt-get install python3-pil)
+
     /usr/bin/python3 bench/pytorch_fid_ref.py --images DIR --weights W.safetensors [--threads 2]
         [--batch 50] [--check feats.npy]
 """

@@ -1,6 +1,7 @@
 #include "common/runtime.h"
 
 #include <ATen/Config.h>
+#include <ATen/Functions.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
@@ -22,12 +23,20 @@ int configure_threads(int requested) {
   int n = requested;
   if (n == 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
+  // A thread reads the process-wide count at its first parallel op; do that now, so that a helper thread
+  // confining itself later (confine_to_one_thread) cannot lower this one's count.
+  at::internal::lazy_init_num_threads();
+  at::empty({2}, at::kFloat).fill_(0);
   return at::get_num_threads();
 }
 
 int current_threads() { return at::get_num_threads(); }
 
 bool single_threaded_tasks() { return AT_PARALLEL_OPENMP; }
+
+void confine_to_one_thread() {
+  if (single_threaded_tasks()) at::set_num_threads(1);
+}
 
 void run_single_threaded_tasks(int n, const std::function<void(int)>& task) {
   if (n <= 0) return;
@@ -39,11 +48,11 @@ void run_single_threaded_tasks(int n, const std::function<void(int)>& task) {
   // a new thread takes at its first parallel op. Both are 1 while the tasks run; the caller's count is
   // restored after.
   const int saved = at::get_num_threads();
-  at::set_num_threads(1);
+  confine_to_one_thread();
   std::vector<std::exception_ptr> errors(static_cast<size_t>(n));
   auto run = [&](int i) {
     try {
-      at::set_num_threads(1);
+      confine_to_one_thread();
       task(i);
     } catch (...) {
       errors[static_cast<size_t>(i)] = std::current_exception();

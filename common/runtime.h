@@ -20,6 +20,9 @@ int current_threads();
 // run one after another on all threads and single_threaded_tasks() is false.
 void run_single_threaded_tasks(int n, const std::function<void(int)>& task);
 bool single_threaded_tasks();
+// Confines the calling thread's LibTorch ops to one thread, where the pool allows it per thread (OpenMP;
+// elsewhere this does nothing). Threads started later default to one thread too, until configure_threads.
+void confine_to_one_thread();
 
 // The BLAS library actually mapped into the process (real path), e.g. ".../openblas-pthread/libblas.so.3".
 std::string linked_blas();

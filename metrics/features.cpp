@@ -181,7 +181,7 @@ namespace {
 struct BatchQueue {
   struct Item {
     int64_t start = 0, count = 0;
-    StagedBatch input;
+    at::Tensor input;
     std::exception_ptr error;
   };
   std::mutex mutex;
@@ -228,14 +228,15 @@ FeatureBatch FeatureExtractor::extract(ImageSource& source, const FeatureLayers&
   BatchQueue queue;
   const InputProtocol protocol = protocol_;
   const int64_t batch = batch_size_;
-  // Reading, decoding and resizing overlap with inference; plain loops only, so no second ATen thread pool.
+  // Reading, decoding and resizing overlap with inference, on one thread of their own.
   std::thread producer([&queue, &source, protocol, batch, &options, count] {
+    confine_to_one_thread();
     for (int64_t done = 0; done < count;) {
       BatchQueue::Item item;
       item.start = options.start + done;
       const int64_t n = std::min(batch, count - done);
       try {
-        item.input = stage_batch(source.read(item.start, n), protocol);
+        item.input = prepare_batch(source.read(item.start, n), protocol);
         item.count = n;
       } catch (...) {
         item.error = std::current_exception();
@@ -254,7 +255,7 @@ FeatureBatch FeatureExtractor::extract(ImageSource& source, const FeatureLayers&
       BatchQueue::Item item = queue.pop();
       if (item.error) std::rethrow_exception(item.error);
       const int64_t n = item.count;
-      FeatureBatch b = forward(finish_batch(std::move(item.input), protocol_), layers);
+      FeatureBatch b = forward(item.input, layers);
       b.start = item.start;
       if (options.on_batch) options.on_batch(b);
       done += n;
@@ -264,10 +265,12 @@ FeatureBatch FeatureExtractor::extract(ImageSource& source, const FeatureLayers&
   } catch (...) {
     queue.halt();
     producer.join();
+    configure_threads(current_threads());  // the producer lowered the default for new threads
     throw;
   }
   queue.halt();
   producer.join();
+  configure_threads(current_threads());
   if (progress) progress->finish();
   FeatureBatch out = concat_feature_batches(kept);
   out.start = options.start;

@@ -114,11 +114,10 @@ at::Tensor resize_bilinear_tf1(const at::Tensor& hwc, int64_t out_h, int64_t out
 
 // ---- the front ends ----------------------------------------------------------------------------------------
 
-StagedBatch stage_batch(const std::vector<at::Tensor>& images, InputProtocol protocol) {
-  StagedBatch staged;
+at::Tensor prepare_batch(const std::vector<at::Tensor>& images, InputProtocol protocol) {
   const int64_t n = static_cast<int64_t>(images.size());
   if (protocol == InputProtocol::Tf) {
-    staged.ready = at::empty({n, 3, kInceptionSize, kInceptionSize}, at::kFloat);
+    at::Tensor ready = at::empty({n, 3, kInceptionSize, kInceptionSize}, at::kFloat);
     const int64_t stride = 3 * int64_t{kInceptionSize} * kInceptionSize;
     for (int64_t i = 0; i < n; ++i) {
       check_image(images[i]);
@@ -126,13 +125,16 @@ StagedBatch stage_batch(const std::vector<at::Tensor>& images, InputProtocol pro
       const uint8_t* p = u.data_ptr<uint8_t>();
       std::vector<double> x(static_cast<size_t>(u.numel()));
       for (size_t j = 0; j < x.size(); ++j) x[j] = p[j];
-      float* out = staged.ready.data_ptr<float>() + i * stride;
+      float* out = ready.data_ptr<float>() + i * stride;
       // Normalised in float64 too, then rounded once to float32 (as the golden tf features were made).
       tf1_resize_into<true>(x.data(), u.size(0), u.size(1), 3, kInceptionSize, kInceptionSize,
                             [out](int64_t k, double v) { out[k] = static_cast<float>((v - 128.0) / 128.0); });
     }
-    return staged;
+    return ready;
   }
+  if (images.empty()) return at::empty({0, 3, kInceptionSize, kInceptionSize}, at::kFloat);
+  namespace F = torch::nn::functional;
+  std::vector<at::Tensor> resized;
   for (const at::Tensor& image : images) {
     check_image(image);
     at::Tensor u = image.to(at::kCPU).contiguous();
@@ -142,27 +144,14 @@ StagedBatch stage_batch(const std::vector<at::Tensor>& images, InputProtocol pro
     float* q = x.data_ptr<float>();
     for (int64_t k = 0; k < 3; ++k)  // HWC -> CHW, ToTensor's division by 255
       for (int64_t j = 0; j < h * w; ++j) q[k * h * w + j] = static_cast<float>(p[j * 3 + k]) / 255.0f;
-    staged.unscaled.push_back(x);
-  }
-  return staged;
-}
-
-at::Tensor finish_batch(StagedBatch staged, InputProtocol protocol) {
-  if (protocol == InputProtocol::Tf) return staged.ready;
-  if (staged.unscaled.empty()) return at::empty({0, 3, kInceptionSize, kInceptionSize}, at::kFloat);
-  namespace F = torch::nn::functional;
-  std::vector<at::Tensor> resized;
-  for (const at::Tensor& x : staged.unscaled)  // pytorch-fid resizes inside the model, before 2x - 1
+    // pytorch-fid resizes inside the model, before 2x - 1
     resized.push_back(F::interpolate(x, F::InterpolateFuncOptions()
                                             .size(std::vector<int64_t>{kInceptionSize, kInceptionSize})
                                             .mode(torch::kBilinear)
                                             .align_corners(false)));
+  }
   at::Tensor batch = resized.size() == 1 ? resized[0] : at::cat(resized, 0);
   return at::sub(at::mul(batch, 2), 1);
-}
-
-at::Tensor prepare_batch(const std::vector<at::Tensor>& images, InputProtocol protocol) {
-  return finish_batch(stage_batch(images, protocol), protocol);
 }
 
 }  // namespace diffbench

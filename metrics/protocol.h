@@ -29,15 +29,8 @@ at::Tensor resize_bilinear_half_pixel(const at::Tensor& hwc, int64_t out_h, int6
 // float64 is what reproduces the golden tf features bit-for-bit (a float32 grid is up to 4e-4 off on pool3).
 at::Tensor resize_bilinear_tf1(const at::Tensor& hwc, int64_t out_h, int64_t out_w);
 
-// prepare_batch in two stages, so that decoding and the loop work run on a producer thread (stage: plain loops,
-// no ATen parallelism) and the ATen ops run on the inference thread (finish).
-struct StagedBatch {
-  at::Tensor ready;                  // tf: the finished [N, 3, 299, 299] float32 input
-  std::vector<at::Tensor> unscaled;  // pytorch-fid: per image [1, 3, H, W] float32 u/255, resized in finish
-};
-StagedBatch stage_batch(const std::vector<at::Tensor>& images, InputProtocol protocol);
-at::Tensor finish_batch(StagedBatch staged, InputProtocol protocol);
-// Both stages: a batch [N, 3, 299, 299] float32 on the CPU. Images may differ in size.
+// uint8 RGB images [H, W, 3] to the network's input: a batch [N, 3, 299, 299] float32 on the CPU. Images may
+// differ in size.
 at::Tensor prepare_batch(const std::vector<at::Tensor>& images, InputProtocol protocol);
 
 }  // namespace diffbench

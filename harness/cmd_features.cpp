@@ -13,7 +13,7 @@ namespace diffbench {
 
 int cmd_features(const CommandArgs& argv) {
   Args args("diffbench features SOURCE --inception W [--protocol pytorch-fid|tf] [--layer pool3|logits|spatial] "
-            "[--batch N] [--device D] --out F.npy",
+            "[--batch N] [--device D] [--threads N] --out F.npy",
             "Write the FID Inception features of every image of SOURCE (float32, N x D, in the source's order) "
             "to an .npy file.");
   args.positional("SOURCE", "image folder, dataset .zip, .npz, CIFAR-10 or idx folder");
@@ -22,12 +22,14 @@ int cmd_features(const CommandArgs& argv) {
   args.option("--layer", "L", "pool3 (2048), logits (IS, 1008, no bias) or spatial (sFID, 2023)", "pool3");
   args.option("--batch", "N", "images per forward pass", "50");
   args.option("--device", "D", "cpu, cuda, cuda:N or auto", "cpu");
+  args.option("--threads", "N", "CPU threads (images computed at once), 0 = all cores", "0");
   args.option("--split", "S", "train or test, for CIFAR-10 and idx sources", "train");
   args.flag("--fold-bn", "fold BatchNorm into the convolutions: faster, ~1e-4 away from the reference");
   args.required_option("--out", "F.npy", "output file (written atomically)");
   args.parse(argv);
 
   FeatureLayer layer = parse_feature_layer(args.get("--layer"));
+  configure_threads(args.get_int("--threads"));
   FeatureExtractorOptions o;
   o.weights = args.get("--inception");
   o.protocol = args.get("--protocol");

@@ -40,7 +40,7 @@ void add_extractor_options(Args& args) {
   args.option("--protocol", "P", "input protocol: pytorch-fid or tf", "pytorch-fid");
   args.option("--batch", "N", "images per forward pass", "50");
   args.option("--device", "D", "cpu, cuda, cuda:N or auto", "auto");
-  args.option("--threads", "N", "intra-op threads, 0 = all cores", "0");
+  args.option("--threads", "N", "CPU threads, 0 = all cores", "0");
   args.option("--split", "S", "train or test, for CIFAR-10 and idx sources", "train");
   args.flag("--no-cache", "do not read or write the statistics cache");
 }
@@ -201,6 +201,10 @@ int cmd_metrics(const CommandArgs& argv) {
     if (m != "fid" && m != "is" && m != "kid" && m != "pr" && m != "sfid")
       fail("--metrics: unknown metric \"" + m + "\"; expected fid, is, kid, pr or sfid");
   auto needs = [&](const char* m) { return std::find(wanted.begin(), wanted.end(), m) != wanted.end(); };
+  // Settings are checked before any image is read: a typo must not cost the feature extraction.
+  for (const char* name : {"--is-splits", "--kid-subsets", "--kid-subset-size", "--pr-k"})
+    if (args.get_int(name) < 1) fail(std::string(name) + ": expected a positive integer, got " + args.get(name));
+  if (args.get_int("--kid-seed") < 0) fail("--kid-seed: expected a non-negative integer, got " + args.get("--kid-seed"));
   bool features = needs("kid") || needs("pr");
   FeatureExtractor extractor(extractor_options(args));
   Side a = load_side(args.get("A"), extractor, args, features, false, needs("sfid"));

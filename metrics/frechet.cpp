@@ -28,12 +28,6 @@ at::Tensor to_tensor(const Mat& m) {
   return at::from_blob(r.data(), {r.rows(), r.cols()}, at::kDouble).clone();
 }
 
-// Eigenvalues of a symmetric matrix (lower triangle read) through LAPACK syevd: several times
-// faster than Eigen's unblocked tridiagonalisation at D = 2048.
-at::Tensor symmetric_eigenvalues(const Mat& m) {
-  return at::linalg_eigvalsh(to_tensor(m), "L");
-}
-
 double sum_sqrt_clipped(const at::Tensor& eigenvalues) {
   return at::sqrt(at::clamp_min(eigenvalues, 0.0)).sum().item<double>();
 }

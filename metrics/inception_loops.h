@@ -1,6 +1,6 @@
-// The plain loops behind metrics/inception_ops.h, on one [H, W] float plane. They live in their own
-// translation unit, free of LibTorch headers, so it can be compiled with -O3 (vectorised) and, on x86-64,
-// copied for AVX2+FMA CPUs (picked at run time); the arithmetic is the same in every copy.
+// The plain loops behind metrics/inception_ops.h, on one [H, W] float plane, free of LibTorch types. On x86-64
+// the BN+ReLU and average-pool loops also get an AVX2+FMA copy, picked at run time; the arithmetic is the
+// same in every copy.
 #pragma once
 #include <cstdint>
 

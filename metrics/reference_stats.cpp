@@ -17,6 +17,13 @@ FeatureStats read_pair(const std::string& path, const std::string& mu_name, cons
   if (s.sigma.dim() != 2 || s.sigma.size(0) != d || s.sigma.size(1) != d)
     fail(path + ": '" + sigma_name + "' must be [" + std::to_string(d) + ", " + std::to_string(d) + "], got " +
          c10::str(s.sigma.sizes()));
+  if (!at::isfinite(s.mu).all().item<bool>() || !at::isfinite(s.sigma).all().item<bool>())
+    fail(path + ": '" + mu_name + "' or '" + sigma_name + "' holds NaN or infinity");
+  // A covariance has no negative variance; one that does would give a meaningless (or negative) FID.
+  const double min_var = s.sigma.diagonal().min().item<double>();
+  if (min_var < 0)
+    fail(path + ": '" + sigma_name + "' is not a covariance matrix: a diagonal entry (variance) is " +
+         std::to_string(min_var) + ", expected >= 0");
   return s;
 }
 

@@ -1,10 +1,12 @@
 // Reference-statistics files (pytorch-fid, EDM, ADM, our own) and the content-addressed cache.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "build_info.h"
@@ -122,4 +124,35 @@ TEST_CASE("statistics cache: DIFFBENCH_CACHE chooses the directory", "[metrics]"
   ::unsetenv("DIFFBENCH_CACHE");
   CHECK(StatsCache::default_dir() == std::string(std::getenv("HOME")) + "/.cache/diffbench/stats");
   if (old) ::setenv("DIFFBENCH_CACHE", saved.c_str(), 1);
+}
+
+TEST_CASE("reference statistics: a sigma with a negative variance is refused, naming the file", "[metrics]") {
+  fs::path dir = temp_dir("negative");
+  ReferenceStats s = small_stats("pytorch-fid");
+  s.pool.sigma = -s.pool.sigma;  // "negative-definite": pytorch-fid would print a meaningless number
+  const std::string path = (dir / "neg.npz").string();
+  write_reference_stats(path, s);
+  CHECK_THROWS_WITH(read_reference_stats(path),
+                    path + ": 'sigma' is not a covariance matrix: a diagonal entry (variance) is -0.142857, "
+                           "expected >= 0");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("metrics CLI: a bad metric setting is refused before any image is read", "[metrics]") {
+  // The sources do not exist: the setting's error must come first, with one line and exit status 1.
+  for (const char* option : {"--pr-k 0", "--is-splits -1", "--kid-subsets 0", "--kid-seed -3"}) {
+    INFO(option);
+    const std::string cmd = std::string(DIFFBENCH_BINARY) + " metrics /nonexistent/a /nonexistent/b --inception "
+                            "random:0 " + option + " 2>&1";
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, pipe)) out += buf;
+    const int status = ::pclose(pipe);
+    CHECK(WEXITSTATUS(status) == 1);
+    const std::string name = std::string(option).substr(0, std::string(option).find(' '));
+    CHECK(out.find(name + ": expected a") != std::string::npos);
+    CHECK(out.find("/nonexistent") == std::string::npos);
+  }
 }

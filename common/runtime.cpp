@@ -1,7 +1,6 @@
 #include "common/runtime.h"
 
 #include <ATen/Config.h>
-#include <ATen/Functions.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
@@ -23,10 +22,10 @@ int configure_threads(int requested) {
   int n = requested;
   if (n == 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
-  // A thread reads the process-wide count at its first parallel op; do that now, so that a helper thread
-  // confining itself later (confine_to_one_thread) cannot lower this one's count.
+  // A thread reads the process-wide count at its first parallel op. Mark this one as done now (the flag is
+  // one per thread across the process), so that a helper thread confining itself later
+  // (confine_to_one_thread) cannot lower this one's count.
   at::internal::lazy_init_num_threads();
-  at::empty({2}, at::kFloat).fill_(0);
   return at::get_num_threads();
 }
 

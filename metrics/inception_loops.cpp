@@ -33,25 +33,32 @@ DIFFBENCH_LOOP void max_pool_loop(const float* src, float* dst, int64_t h, int64
   }
 }
 
-// One output row of the 3x3 average: rows [first, first + rows) of the window, ATen's summation order (a
-// float sum from 0, window rows then columns) and its divisor (the count of valid pixels).
-DIFFBENCH_LOOP void avg_row(const float* first, int64_t rows, int64_t w, float* out) {
-  const float* r0 = first;
-  const float* r1 = first + w;
-  const float* r2 = rows == 3 ? first + 2 * w : first;
-  auto edge = [&](int64_t j0, int64_t j1) {
-    float sum = 0;
-    for (int64_t a = 0; a < rows; ++a)
-      for (int64_t b = j0; b < j1; ++b) sum += first[a * w + b];
-    return sum / static_cast<float>(rows * (j1 - j0));
+// The mean of src's window rows [i0, i1) x columns [j0, j1) in ATen's order: a float sum from 0 over the
+// rows, then the columns, divided by the count of valid pixels.
+DIFFBENCH_LOOP float window_mean(const float* src, int64_t w, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  float sum = 0;
+  for (int64_t a = i0; a < i1; ++a)
+    for (int64_t b = j0; b < j1; ++b) sum += src[a * w + b];
+  return sum / static_cast<float>((i1 - i0) * (j1 - j0));
+}
+
+// Output row i of the 3x3 average. Interior columns of a two- or three-row window are written out, in the
+// same order as window_mean, so that they vectorise; everything else goes through window_mean.
+DIFFBENCH_LOOP void avg_row(const float* src, int64_t h, int64_t w, int64_t i, float* out) {
+  const int64_t i0 = std::max<int64_t>(i - 1, 0), i1 = std::min<int64_t>(i + 2, h), rows = i1 - i0;
+  auto edge = [&](int64_t j) {
+    return window_mean(src, w, i0, i1, std::max<int64_t>(j - 1, 0), std::min<int64_t>(j + 2, w));
   };
-  if (w == 1) {
-    out[0] = edge(0, 1);
+  if (rows == 1 || w < 3) {
+    for (int64_t j = 0; j < w; ++j) out[j] = edge(j);
     return;
   }
-  out[0] = edge(0, 2);
+  const float* r0 = src + i0 * w;
+  const float* r1 = r0 + w;
   const float n = static_cast<float>(rows * 3);
+  out[0] = edge(0);
   if (rows == 3) {
+    const float* r2 = r1 + w;
     for (int64_t j = 1; j < w - 1; ++j) {
       float sum = 0;
       sum += r0[j - 1]; sum += r0[j]; sum += r0[j + 1];
@@ -67,24 +74,11 @@ DIFFBENCH_LOOP void avg_row(const float* first, int64_t rows, int64_t w, float* 
       out[j] = sum / n;
     }
   }
-  out[w - 1] = edge(w - 2, w);
+  out[w - 1] = edge(w - 1);
 }
 
 DIFFBENCH_LOOP void avg_pool_loop(const float* src, float* dst, int64_t h, int64_t w) {
-  for (int64_t i = 0; i < h; ++i) {
-    const int64_t i0 = std::max<int64_t>(i - 1, 0), i1 = std::min<int64_t>(i + 2, h);
-    if (i1 - i0 == 1) {  // a single row (h == 1): the edge rule covers it
-      float* out = dst + i * w;
-      for (int64_t j = 0; j < w; ++j) {
-        const int64_t j0 = std::max<int64_t>(j - 1, 0), j1 = std::min<int64_t>(j + 2, w);
-        float sum = 0;
-        for (int64_t b = j0; b < j1; ++b) sum += src[i0 * w + b];
-        out[j] = sum / static_cast<float>(j1 - j0);
-      }
-      continue;
-    }
-    avg_row(src + i0 * w, i1 - i0, w, dst + i * w);
-  }
+  for (int64_t i = 0; i < h; ++i) avg_row(src, h, w, i, dst + i * w);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -93,14 +93,18 @@ void check_image(const at::Tensor& image) {
 
 }  // namespace
 
+// The ATen op pytorch-fid calls, on [N, C, H, W].
+static at::Tensor interpolate_bilinear(const at::Tensor& nchw, int64_t out_h, int64_t out_w) {
+  namespace F = torch::nn::functional;
+  return F::interpolate(nchw, F::InterpolateFuncOptions()
+                                  .size(std::vector<int64_t>{out_h, out_w})
+                                  .mode(torch::kBilinear)
+                                  .align_corners(false));
+}
+
 at::Tensor resize_bilinear_half_pixel(const at::Tensor& hwc, int64_t out_h, int64_t out_w) {
   at::Tensor x = checked_hwc(hwc, "resize_bilinear_half_pixel", at::kFloat).permute({2, 0, 1}).unsqueeze(0).contiguous();
-  namespace F = torch::nn::functional;
-  at::Tensor y = F::interpolate(x, F::InterpolateFuncOptions()
-                                       .size(std::vector<int64_t>{out_h, out_w})
-                                       .mode(torch::kBilinear)
-                                       .align_corners(false));
-  return y.squeeze(0).permute({1, 2, 0}).contiguous();
+  return interpolate_bilinear(x, out_h, out_w).squeeze(0).permute({1, 2, 0}).contiguous();
 }
 
 at::Tensor resize_bilinear_tf1(const at::Tensor& hwc, int64_t out_h, int64_t out_w) {
@@ -133,7 +137,6 @@ at::Tensor prepare_batch(const std::vector<at::Tensor>& images, InputProtocol pr
     return ready;
   }
   if (images.empty()) return at::empty({0, 3, kInceptionSize, kInceptionSize}, at::kFloat);
-  namespace F = torch::nn::functional;
   std::vector<at::Tensor> resized;
   for (const at::Tensor& image : images) {
     check_image(image);
@@ -144,11 +147,7 @@ at::Tensor prepare_batch(const std::vector<at::Tensor>& images, InputProtocol pr
     float* q = x.data_ptr<float>();
     for (int64_t k = 0; k < 3; ++k)  // HWC -> CHW, ToTensor's division by 255
       for (int64_t j = 0; j < h * w; ++j) q[k * h * w + j] = static_cast<float>(p[j * 3 + k]) / 255.0f;
-    // pytorch-fid resizes inside the model, before 2x - 1
-    resized.push_back(F::interpolate(x, F::InterpolateFuncOptions()
-                                            .size(std::vector<int64_t>{kInceptionSize, kInceptionSize})
-                                            .mode(torch::kBilinear)
-                                            .align_corners(false)));
+    resized.push_back(interpolate_bilinear(x, kInceptionSize, kInceptionSize));  // pytorch-fid: before 2x - 1
   }
   at::Tensor batch = resized.size() == 1 ? resized[0] : at::cat(resized, 0);
   return at::sub(at::mul(batch, 2), 1);

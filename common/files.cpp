@@ -41,6 +41,11 @@ static void refuse_non_regular(const std::string& path) {
     fail(path + ": exists and is not a regular file; expected a file path to write");
 }
 
+void check_output_file(const std::string& path, bool replace) {
+  refuse_non_regular(path);
+  if (!replace && file_exists(path)) fail(path + ": already exists; pass --force to replace it");
+}
+
 static void commit_temp(const std::string& tmp, const std::string& path, bool overwrite) {
   if (!overwrite && file_exists(path)) {
     std::remove(tmp.c_str());

@@ -9,6 +9,11 @@ namespace diffbench {
 std::string read_file(const std::string& path);  // whole file; Error naming the file on failure
 bool file_exists(const std::string& path);
 
+// For commands that compute before they write (features, stats, forward): refuses, before any
+// work, a target that is not a regular file or, unless replace is true, that exists
+// ("<path>: already exists; pass --force to replace it"), as pytorch-fid's --save-stats does.
+void check_output_file(const std::string& path, bool replace);
+
 // Writes bytes atomically (temp + fsync + rename). Refuses to replace an existing file unless
 // overwrite is true, with an Error naming it.
 void write_file_atomic(const std::string& path, const std::string& bytes, bool overwrite = true);

@@ -1,6 +1,7 @@
 // `diffbench features SOURCE --inception W --out F.npy`: Inception features of a source, in its order.
 #include <iostream>
 
+#include "common/files.h"
 #include "common/log.h"
 #include "common/runtime.h"
 #include "data/source.h"
@@ -13,7 +14,7 @@ namespace diffbench {
 
 int cmd_features(const CommandArgs& argv) {
   Args args("diffbench features SOURCE --inception W [--protocol pytorch-fid|tf] [--layer pool3|logits|spatial] "
-            "[--batch N] [--device D] [--threads N] --out F.npy",
+            "[--batch N] [--device D] [--threads N] --out F.npy [--force]",
             "Write the FID Inception features of every image of SOURCE (float32, N x D, in the source's order) "
             "to an .npy file.");
   args.positional("SOURCE", "image folder, dataset .zip, .npz, CIFAR-10 or idx folder");
@@ -26,7 +27,9 @@ int cmd_features(const CommandArgs& argv) {
   args.option("--split", "S", "train or test, for CIFAR-10 and idx sources", "train");
   args.flag("--fold-bn", "fold BatchNorm into the convolutions: faster, ~1e-4 away from the reference");
   args.required_option("--out", "F.npy", "output file (written atomically)");
+  args.flag("--force", "replace --out if it exists");
   args.parse(argv);
+  check_output_file(args.get("--out"), args.has("--force"));
 
   FeatureLayer layer = parse_feature_layer(args.get("--layer"));
   configure_threads(args.get_int("--threads"));

@@ -142,13 +142,15 @@ std::vector<std::string> split_list(const std::string& text) {
 }  // namespace
 
 int cmd_stats(const CommandArgs& argv) {
-  Args args("diffbench stats SOURCE --inception W [--protocol P] --out S.npz",
+  Args args("diffbench stats SOURCE --inception W [--protocol P] --out S.npz [--force]",
             "Compute the pool3 statistics (mu, sigma; float64, N-1) of SOURCE and write them as a\n"
             "pytorch-fid-compatible .npz (plus `protocol` and `n` arrays that pytorch-fid ignores).");
   args.positional("SOURCE", "image folder, dataset .zip, .npz, CIFAR-10 or idx folder");
   add_extractor_options(args);
   args.required_option("--out", "S.npz", "output file (written atomically)");
+  args.flag("--force", "replace --out if it exists");
   args.parse(argv);
+  check_output_file(args.get("--out"), args.has("--force"));
   FeatureExtractor extractor(extractor_options(args));
   Side side = load_side(args.get("SOURCE"), extractor, args, false, false, false);
   ReferenceStats rs;

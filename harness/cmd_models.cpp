@@ -9,6 +9,7 @@
 #include "build_info.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/json_file.h"
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/runtime.h"
@@ -37,7 +38,7 @@ static void add_model_options(Args& args) {
 }
 
 int cmd_forward(const CommandArgs& argv) {
-  Args args("diffbench forward MODEL --config C.json --weights W --x x.npy --t t.npy [--y y.npy] [--cfg S] --out out.npy",
+  Args args("diffbench forward MODEL --config C.json --weights W --x x.npy --t t.npy [--y y.npy] [--cfg S] --out out.npy [--force]",
             "Run one network call, so a converted checkpoint can be checked against PyTorch. t is the\n"
             "timestep (ddpm-eps models: int64 0..999) or sigma (EDM denoisers); y the class labels (int64,\n"
             "or one-hot float for denoisers). --cfg S applies the model's classifier-free guidance with\n"
@@ -48,7 +49,9 @@ int cmd_forward(const CommandArgs& argv) {
   args.option("--y", "y.npy", "class labels [B] int64 (or [B, classes] one-hot)");
   args.option("--cfg", "S", "guidance scale (ddpm-eps models)");
   args.required_option("--out", "out.npy", "output (written atomically)");
+  args.flag("--force", "replace --out if it exists");
   args.parse(argv);
+  check_output_file(args.get("--out"), args.has("--force"));
   configure_threads(args.get_int("--threads"));
   auto device = resolve_device(args.get("--device"));
   auto config = resolve_model_config(args.get("MODEL"), args.get("--config"));
@@ -123,7 +126,7 @@ int cmd_sample(const CommandArgs& argv) {
     if (!spec.guidance.is_object()) spec.guidance = {{"channels", "all"}, {"schedule", "constant"}};
     spec.guidance["scale"] = args.get_double("--guidance");
   }
-  if (args.has("--vae")) spec.vae = nlohmann::json::parse(read_file(args.get("--vae")));
+  if (args.has("--vae")) spec.vae = read_json_file(args.get("--vae"));
   spec.quantize = args.get("--quantize");
   spec.class_label = args.get_int("--class");
   spec.device = resolve_device(args.get("--device"));
@@ -182,7 +185,7 @@ int cmd_models(const CommandArgs& argv) {
   std::printf("architectures: ddpmpp (song-unet), adm (dhariwal-unet), diffit-image, diffit-latent, dit, sd-vae-decoder\n\n");
   std::printf("%-44s %-15s %14s %12s\n", "preset", "arch", "parameters", "GMACs/call");
   for (const auto& file : files) {
-    auto config = nlohmann::json::parse(read_file(file));
+    auto config = read_json_file(file);
     std::string arch = config.value("arch", "?");
     std::string name = fs::relative(file, args.get("--dir")).replace_extension("").string();
     if (arch == "sd-vae-decoder") {

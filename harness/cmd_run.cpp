@@ -50,7 +50,7 @@ int cmd_run(const CommandArgs& argv) {
   o.plan_only = args.has("--plan");
   if (args.has("--shard")) parse_shard(args.get("--shard"), o.shard_index, o.shard_count);
   if (o.force && o.resume) fail("--force and --resume contradict each other; pass one");
-  Suite suite = load_suite(args.get("SUITE.json"));
+  Suite suite = load_suite(args.get("SUITE.json"), ValidateOptions{}, o.only);
   return run_suite(suite, o);
 }
 

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/error.h"
+#include "common/json_file.h"
 #include "common/log.h"
 #include "harness/args.h"
 #include "harness/commands.h"
@@ -31,8 +33,12 @@ static std::string plan_line(const RunSpec& run) {
 
 // A training suite (suites/train/) holds a "train" block instead of datasets, models and a matrix.
 static bool is_training_suite(const std::string& file) {
-  std::ifstream in(file);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j;
+  try {
+    j = read_json_file(file);
+  } catch (const Error&) {
+    return false;  // read_suite reports what is wrong with the file
+  }
   return j.is_object() && j.contains("train");
 }
 

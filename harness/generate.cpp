@@ -5,6 +5,7 @@
 
 #include "build_info.h"
 #include "common/files.h"
+#include "common/json_file.h"
 
 #include "common/error.h"
 #include "data/quantize.h"
@@ -28,11 +29,7 @@ nlohmann::json resolve_model_config(const std::string& model, const std::string&
     if (!file_exists(path))
       fail("no model preset \"" + model + "\" in models/configs/; pass --config C.json (see `diffbench models`)");
   }
-  try {
-    return nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(path + ": not valid JSON: " + std::string(e.what()));
-  }
+  return read_json_file(path);
 }
 
 std::shared_ptr<DiffusionModel> load_model(const nlohmann::json& config, const std::string& weights,

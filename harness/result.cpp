@@ -11,6 +11,7 @@
 #include "build_info.h"
 #include "common/error.h"
 #include "common/files.h"
+#include "common/json_file.h"
 #include "common/runtime.h"
 #include "harness/suite.h"
 
@@ -104,12 +105,7 @@ void write_result(const std::string& path, const json& result, bool overwrite) {
 }
 
 json read_result(const std::string& path) {
-  json r;
-  try {
-    r = json::parse(read_file(path));
-  } catch (const json::parse_error& e) {
-    fail(path + ": not valid JSON: " + e.what());
-  }
+  json r = read_json_file(path);
   if (!r.is_object() || !r.contains("schema_version"))
     fail(path + ": not a diffbench result (no \"schema_version\")");
   if (!r["schema_version"].is_number_integer() || r["schema_version"].get<int>() > kResultSchemaVersion)

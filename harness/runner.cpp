@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/hash.h"
+#include "common/json_file.h"
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/runtime.h"
@@ -213,7 +214,7 @@ class ModelProducer : public Producer {
     auto meta = read_safetensors_metadata(w);
     auto it = meta.find("diffbench_train");
     if (it == meta.end()) return t;
-    json m = json::parse(it->second);
+    json m = parse_json(it->second, w + ": diffbench_train metadata");
     t["images"] = m["images"];
     t["steps"] = m["steps"];
     if (m.contains("config")) {
@@ -227,7 +228,7 @@ class ModelProducer : public Producer {
     // A VAE entry: {"config": path|object, "weights": path | "random_init": seed}; paths resolved
     // against the model's config directory by the suite expansion when it knows them.
     if (vae.contains("config") && vae["config"].is_string())
-      vae["config"] = json::parse(read_file(vae["config"].get<std::string>()));
+      vae["config"] = read_json_file(vae["config"].get<std::string>());
     return vae;
   }
   std::unique_ptr<SampleGenerator> generator_;
@@ -270,7 +271,7 @@ ChunkData load_chunk(const RunPlan& p, int64_t c) {
                   p.state_dir + " to start the run over");
   auto header = read_safetensors_metadata(file);
   if (!header.count("diffbench_chunk")) fail(file + ": no \"diffbench_chunk\" metadata; not a chunk diffbench wrote");
-  json meta = json::parse(header.at("diffbench_chunk"));
+  json meta = parse_json(header.at("diffbench_chunk"), file + ": diffbench_chunk metadata");
   if (meta.value("run_id", std::string()) != p.run->id)
     fail(file + ": is a chunk of run \"" + meta.value("run_id", std::string()) + "\", not of \"" + p.run->id + "\"");
   if (meta.value("weights_sha256", std::string()) != p.weights_sha256)
@@ -613,7 +614,7 @@ int run_suite(const Suite& suite, const RunOptions& o) {
   auto runs = expand(suite);
   std::vector<RunSpec> selected;
   for (const auto& r : runs)
-    if (o.only.empty() || r.id.find(o.only) != std::string::npos) selected.push_back(r);
+    if (selected_by(r, o.only)) selected.push_back(r);
   if (selected.empty()) fail(suite.file + ": no run matches --only \"" + o.only + "\"");
   print_plan(suite, selected, o);
   if (o.plan_only) return 0;
@@ -629,7 +630,7 @@ int run_suite(const Suite& suite, const RunOptions& o) {
 int merge_suite(const Suite& suite, const RunOptions& o) {
   std::vector<json> results;
   for (const auto& run : expand(suite)) {
-    if (!o.only.empty() && run.id.find(o.only) == std::string::npos) continue;
+    if (!selected_by(run, o.only)) continue;
     RunPlan p = make_plan(suite, run, o);
     if (file_exists(p.result_file) && !o.force) {
       info("merge " + run.id + ": result exists, kept (" + p.result_file + ")");

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/hash.h"
+#include "common/json_file.h"
 #include "harness/suite_defaults.h"
 
 namespace diffbench {
@@ -48,13 +49,7 @@ Suite suite_from_json(const nlohmann::json& json, const std::string& file, const
 
 Suite read_suite(const std::string& file) {
   std::string bytes = read_file(file);
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(bytes);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string what = e.what();
-    fail(file + ": not valid JSON: " + what.substr(what.find(']') == std::string::npos ? 0 : what.find(']') + 2));
-  }
+  nlohmann::json json = parse_json(bytes, file);
   Suite suite = suite_from_json(json, file, fs::path(file).parent_path().string());
   suite.sha256_file = sha256_hex(bytes);
   return suite;
@@ -64,9 +59,34 @@ std::string format_problem(const Suite& suite, const SuiteProblem& problem) {
   return suite.file + ": " + (problem.path.empty() ? "" : problem.path + ": ") + problem.message;
 }
 
-Suite load_suite(const std::string& file, const ValidateOptions& options) {
+// Whether any string of the run's entry names `file` (written relative to the root or resolved).
+static bool refers_to(const Suite& suite, const nlohmann::json& j, const std::string& file) {
+  if (j.is_string()) return suite.resolve(j.get<std::string>()) == file;
+  if (!j.is_structured()) return false;  // (nlohmann iterates a number as itself)
+  for (const auto& v : j)
+    if (refers_to(suite, v, file)) return true;
+  return false;
+}
+
+bool selected_by(const RunSpec& run, const std::string& only) {
+  return only.empty() || run.id.find(only) != std::string::npos;
+}
+
+Suite load_suite(const std::string& file, const ValidateOptions& options, const std::string& only) {
   Suite suite = read_suite(file);
   auto problems = validate_suite(suite, options);
+  const bool only_missing_files =
+      std::all_of(problems.begin(), problems.end(), [](const SuiteProblem& p) { return p.missing_file; });
+  if (!only.empty() && !problems.empty() && only_missing_files) {
+    std::vector<RunSpec> selected;
+    for (auto& run : expand(suite))
+      if (selected_by(run, only)) selected.push_back(std::move(run));
+    auto unneeded = [&](const SuiteProblem& p) {
+      return std::none_of(selected.begin(), selected.end(),
+                          [&](const RunSpec& r) { return refers_to(suite, r.entry, p.file); });
+    };
+    problems.erase(std::remove_if(problems.begin(), problems.end(), unneeded), problems.end());
+  }
   if (problems.empty()) return suite;
   std::ostringstream out;
   for (size_t i = 0; i < problems.size(); ++i)

@@ -15,6 +15,7 @@ struct SuiteProblem {
   std::string path;     // e.g. "/runs/2/sampler/steps"; "" for the whole file
   std::string message;  // e.g. "expected a positive integer, got \"18\""
   bool missing_file = false;  // a path that does not exist (schema is fine)
+  std::string file;           // missing_file: that path, resolved
 };
 
 struct Suite {
@@ -39,8 +40,10 @@ Suite suite_from_json(const nlohmann::json& json, const std::string& file, const
 std::vector<SuiteProblem> validate_suite(const Suite& suite, const ValidateOptions& options = {});
 // "FILE: /path: message" for one problem.
 std::string format_problem(const Suite& suite, const SuiteProblem& problem);
-// read + validate; Error whose message lists every problem, one per line.
-Suite load_suite(const std::string& file, const ValidateOptions& options = {});
+// read + validate; Error whose message lists every problem, one per line. With `only` (run
+// --only TEXT), a missing file counts only when a run whose id contains TEXT refers to it, so
+// one run of a suite can start while another's weights are still downloading.
+Suite load_suite(const std::string& file, const ValidateOptions& options = {}, const std::string& only = "");
 
 // A run, resolved: every default applied, every name replaced by its entry, paths absolute.
 struct RunSpec {
@@ -49,6 +52,8 @@ struct RunSpec {
 };
 // Expands the matrix blocks and explicit runs in order. Assumes a valid suite (Error otherwise).
 std::vector<RunSpec> expand(const Suite& suite);
+// Whether `run --only TEXT` selects the run ("" selects every run).
+bool selected_by(const RunSpec& run, const std::string& only);
 
 // Seeds: "0-49999", "0-9,100,200-209", a single integer, or an array of integers.
 // Error naming `origin` when malformed.

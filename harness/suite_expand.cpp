@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/hash.h"
+#include "common/json_file.h"
 #include "harness/suite.h"
 
 namespace diffbench {
@@ -55,8 +56,8 @@ void resolve_config_and_weights(const Suite& suite, json& out) {
     out["config_resolved"] = suite.resolve(out["config"]);
     if (file_exists(out["config_resolved"])) {
       try {
-        out["config_object"] = json::parse(read_file(out["config_resolved"]));
-      } catch (const json::parse_error&) {
+        out["config_object"] = read_json_file(out["config_resolved"]);
+      } catch (const Error&) {  // suite validation reports the bad file
       }
     }
   } else {

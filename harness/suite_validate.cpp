@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/json_file.h"
 #include "harness/suite.h"
 
 namespace diffbench {
@@ -55,8 +56,8 @@ class Checker {
   Checker(const Suite& suite, const ValidateOptions& options) : suite_(suite), options_(options) {}
   std::vector<SuiteProblem> problems;
 
-  void add(const std::string& path, const std::string& message, bool missing = false) {
-    problems.push_back({path, message, missing});
+  void add(const std::string& path, const std::string& message, const std::string& missing_file = "") {
+    problems.push_back({path, message, !missing_file.empty(), missing_file});
   }
 
   // Type check of one value; true when it has the expected type.
@@ -172,7 +173,7 @@ class Checker {
     std::string msg = "\"" + written + "\" not found (looked at " + resolved + "): put it there";
     for (const char* h : {"obtain", "hint"})
       if (hints && ok_string(holder, h)) msg += "; " + std::string(h) + ": " + holder[h].get<std::string>();
-    add(path, msg, true);
+    add(path, msg, resolved);
   }
 
   // Collects the names of one section, reporting bad and duplicate names.
@@ -247,9 +248,7 @@ json model_config(Checker& c, const json& m, const std::string& path) {
   std::string resolved = c.suite_.resolve(m["config"]);
   if (!file_exists(resolved)) return nullptr;
   try {
-    return json::parse(read_file(resolved));
-  } catch (const json::parse_error& e) {
-    c.add(path + "/config", "\"" + m["config"].get<std::string>() + "\" is not valid JSON: " + e.what());
+    return read_json_file(resolved);
   } catch (const Error& e) {
     c.add(path + "/config", e.what());
   }

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/hash.h"
+#include "common/json_file.h"
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/runtime.h"
@@ -32,12 +33,7 @@ static const char* kTrainKeys[] = {
 // (limit_images is set by --stop-after, never by a suite: a budget lives in total_images.)
 
 TrainConfig load_train_config(const std::string& file) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(read_file(file));
-  } catch (const nlohmann::json::exception& e) {
-    fail(file + ": not valid JSON: " + std::string(e.what()));
-  }
+  nlohmann::json doc = read_json_file(file);
   if (!doc.is_object() || !doc.contains("train") || !doc["train"].is_object())
     fail(file + ": expected an object with a \"train\" block");
   const auto& t = doc["train"];
@@ -64,11 +60,7 @@ TrainConfig load_train_config(const std::string& file) {
   if (t["model"].is_string()) {
     c.model_file = resolve(t["model"].get<std::string>());
     if (!file_exists(c.model_file)) fail(file + ": /train/model: " + c.model_file + " does not exist");
-    try {
-      c.model = nlohmann::json::parse(read_file(c.model_file));
-    } catch (const nlohmann::json::exception& e) {
-      fail(c.model_file + ": not valid JSON: " + std::string(e.what()));
-    }
+    c.model = read_json_file(c.model_file);
   } else if (t["model"].is_object()) {
     c.model = t["model"];
   } else {
@@ -192,7 +184,7 @@ static nlohmann::json read_checkpoint_meta(const std::string& path) {
   auto header = read_safetensors_metadata(path);
   auto it = header.find("diffbench_train");
   if (it == header.end()) fail(path + ": not a diffbench training checkpoint (no diffbench_train metadata)");
-  return nlohmann::json::parse(it->second);
+  return parse_json(it->second, path + ": diffbench_train metadata");
 }
 
 // Resuming under a different configuration would silently mix two trainings. Only the length

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/json_file.h"
 #include "io/state_dict.h"
 
 namespace diffbench {
@@ -66,12 +67,7 @@ StateDict load_safetensors(const std::string& path) {
   if (!in) fail(where + "cannot read the header");
   const uint64_t buffer_size = file_size - 8 - header_len;
 
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(header);
-  } catch (const nlohmann::json::exception& e) {
-    fail(where + "header is not valid JSON (" + std::string(e.what()) + ")");
-  }
+  nlohmann::json json = parse_json(header, where + "header");
   if (!json.is_object()) fail(where + "header is not a JSON object");
 
   std::vector<Entry> entries;
@@ -156,7 +152,7 @@ std::map<std::string, std::string> read_safetensors_metadata(const std::string& 
     fail(path + ": invalid safetensors file: truncated header");
   std::map<std::string, std::string> out;
   try {
-    auto json = nlohmann::json::parse(header);
+    auto json = parse_json(header, path + ": invalid safetensors file: header");
     if (json.contains("__metadata__"))
       for (auto m = json["__metadata__"].begin(); m != json["__metadata__"].end(); ++m)
         out[m.key()] = m->get<std::string>();

@@ -88,6 +88,12 @@ double Conv2d::macs(int in_res) const {
 
 GroupNorm::GroupNorm(int64_t channels, double eps, int64_t num_groups, int64_t min_per_group)
     : groups_(std::min(num_groups, channels / min_per_group)), eps_(eps) {
+  // Checked here, with the sizes, because LibTorch would divide by zero (0 groups) or print a
+  // message naming neither the layer nor the config.
+  if (groups_ < 1 || channels % groups_ != 0)
+    fail("model config: a GroupNorm over " + std::to_string(channels) + " channels needs min(" +
+         std::to_string(num_groups) + ", channels / " + std::to_string(min_per_group) +
+         ") groups that divide them; choose channel counts (model_channels x channel_mult, ch x ch_mult) that allow it");
   weight = register_parameter("weight", t_meta ? at::empty({channels}, param_options()) : at::ones({channels}));
   bias = register_parameter("bias", t_meta ? at::empty({channels}, param_options()) : at::zeros({channels}));
 }

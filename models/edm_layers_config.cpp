@@ -24,17 +24,20 @@ void ConfigReader::bad(const std::string& key, const std::string& expected) cons
   fail(origin_ + ": key \"" + key + "\" is " + config_.at(key).dump() + ", expected " + expected);
 }
 
-int ConfigReader::get_int(const std::string& key, int fallback) {
+int ConfigReader::get_int(const std::string& key, int fallback, int min) {
   const auto* v = find(key);
   if (!v) return fallback;
+  const std::string expected = "an integer >= " + std::to_string(min);
   if (!v->is_number_integer() && !(v->is_number() && std::floor(v->get<double>()) == v->get<double>()))
-    bad(key, "an integer");
-  return static_cast<int>(v->get<double>());
+    bad(key, expected);
+  const double value = v->get<double>();
+  if (value < min || value > std::numeric_limits<int>::max()) bad(key, expected);
+  return static_cast<int>(value);
 }
 
 int ConfigReader::require_int(const std::string& key) {
   if (!has(key)) fail(origin_ + ": missing key \"" + key + "\" (an integer)");
-  return get_int(key, 0);
+  return get_int(key, 0, 1);
 }
 
 double ConfigReader::get_double(const std::string& key, double fallback) {
@@ -64,13 +67,15 @@ std::string ConfigReader::get_string(const std::string& key, const std::string& 
   return v->get<std::string>();
 }
 
-std::vector<int> ConfigReader::get_ints(const std::string& key, const std::vector<int>& fallback) {
+std::vector<int> ConfigReader::get_ints(const std::string& key, const std::vector<int>& fallback, int min) {
   const auto* v = find(key);
   if (!v) return fallback;
-  if (!v->is_array()) bad(key, "a list of integers");
+  const std::string expected = "a list of integers >= " + std::to_string(min);
+  if (!v->is_array()) bad(key, expected);
   std::vector<int> out;
   for (const auto& e : *v) {
-    if (!e.is_number_integer()) bad(key, "a list of integers");
+    if (!e.is_number_integer() || e.get<int64_t>() < min || e.get<int64_t>() > std::numeric_limits<int>::max())
+      bad(key, expected);
     out.push_back(e.get<int>());
   }
   return out;

@@ -16,12 +16,13 @@ class ConfigReader {
  public:
   ConfigReader(const nlohmann::json& config, std::string origin);
   bool has(const std::string& key) const;
-  int get_int(const std::string& key, int fallback);
+  // Integers in model configs are sizes and counts: below `min` is refused with one line.
+  int get_int(const std::string& key, int fallback, int min = 0);
   int require_int(const std::string& key);
   double get_double(const std::string& key, double fallback);  // accepts "inf" / "-inf"
   bool get_bool(const std::string& key, bool fallback);
   std::string get_string(const std::string& key, const std::string& fallback);
-  std::vector<int> get_ints(const std::string& key, const std::vector<int>& fallback);
+  std::vector<int> get_ints(const std::string& key, const std::vector<int>& fallback, int min = 0);
   std::vector<double> get_doubles(const std::string& key, const std::vector<double>& fallback);
   void mark_used(const std::string& key) { used_.insert(key); }
   // Error naming the first key that nobody read (keys in `ignored` are allowed).
@@ -44,11 +45,11 @@ void read_shared_unet_args(ConfigReader& r, int img_resolution, int channels, in
   c.in_channels = c.out_channels = channels;
   c.label_dim = label_dim;
   c.augment_dim = r.get_int("augment_dim", c.augment_dim);
-  c.model_channels = r.get_int("model_channels", c.model_channels);
-  c.channel_mult = r.get_ints("channel_mult", c.channel_mult);
-  c.channel_mult_emb = r.get_int("channel_mult_emb", c.channel_mult_emb);
-  c.num_blocks = r.get_int("num_blocks", c.num_blocks);
-  c.attn_resolutions = r.get_ints("attn_resolutions", c.attn_resolutions);
+  c.model_channels = r.get_int("model_channels", c.model_channels, 1);
+  c.channel_mult = r.get_ints("channel_mult", c.channel_mult, 1);
+  c.channel_mult_emb = r.get_int("channel_mult_emb", c.channel_mult_emb, 1);
+  c.num_blocks = r.get_int("num_blocks", c.num_blocks, 1);
+  c.attn_resolutions = r.get_ints("attn_resolutions", c.attn_resolutions, 1);
   c.dropout = r.get_double("dropout", c.dropout);
   c.label_dropout = r.get_double("label_dropout", c.label_dropout);
 }

@@ -14,7 +14,7 @@ EdmSamplerOptions EdmSamplerOptions::from_json(const nlohmann::json& j, const st
   ConfigReader r(j, origin);
   EdmSamplerOptions o;
   o.solver = r.get_string("solver", o.solver);
-  o.num_steps = r.get_int("num_steps", o.num_steps);
+  o.num_steps = r.get_int("num_steps", o.num_steps, 1);
   o.sigma_min = r.get_double("sigma_min", o.sigma_min);
   o.sigma_max = r.get_double("sigma_max", o.sigma_max);
   o.rho = r.get_double("rho", o.rho);

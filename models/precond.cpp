@@ -95,7 +95,7 @@ PrecondConfig precond_config_from_json(const nlohmann::json& config) {
   PrecondConfig p;
   p.arch = r.get_string("arch", p.arch);
   p.img_resolution = r.require_int("img_resolution");
-  p.img_channels = r.get_int("img_channels", p.img_channels);
+  p.img_channels = r.get_int("img_channels", p.img_channels, 1);
   p.label_dim = r.get_int("label_dim", p.label_dim);
   p.use_fp16 = r.get_bool("use_fp16", p.use_fp16);
   p.sigma_min = r.get_double("sigma_min", p.sigma_min);

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/json_file.h"
 #include "models/dhariwal_unet.h"
 #include "models/diffit_image.h"
 #include "models/edm_layers_config.h"
@@ -64,13 +65,7 @@ int64_t count_unet_parameters(const nlohmann::json& config) {
 }
 
 nlohmann::json read_model_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail(path + ": cannot open model config");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    fail(path + ": not valid JSON (" + std::string(e.what()) + ")");
-  }
+  return read_json_file(path);
 }
 
 }  // namespace diffbench

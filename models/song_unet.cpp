@@ -14,7 +14,7 @@ SongUNetConfig SongUNetConfig::from_json(ConfigReader& r, int img_resolution, in
   SongUNetConfig c;
   read_shared_unet_args(r, img_resolution, channels, label_dim, c);
   c.embedding_type = r.get_string("embedding_type", c.embedding_type);
-  c.channel_mult_noise = r.get_int("channel_mult_noise", c.channel_mult_noise);
+  c.channel_mult_noise = r.get_int("channel_mult_noise", c.channel_mult_noise, 1);
   c.encoder_type = r.get_string("encoder_type", c.encoder_type);
   c.decoder_type = r.get_string("decoder_type", c.decoder_type);
   c.resample_filter = r.get_doubles("resample_filter", c.resample_filter);

@@ -25,17 +25,17 @@ VaeDecoderConfig VaeDecoderConfig::from_json(const nlohmann::json& config) {
   VaeDecoderConfig c;
   const std::string arch = r.get_string("arch", "sd-vae-decoder");
   if (arch != "sd-vae-decoder") fail("vae config: arch \"" + arch + "\" is not \"sd-vae-decoder\"");
-  c.ch = r.get_int("ch", c.ch);
-  c.out_ch = r.get_int("out_ch", c.out_ch);
-  c.ch_mult = r.get_ints("ch_mult", c.ch_mult);
-  c.num_res_blocks = r.get_int("num_res_blocks", c.num_res_blocks);
-  c.attn_resolutions = r.get_ints("attn_resolutions", c.attn_resolutions);
+  c.ch = r.get_int("ch", c.ch, 1);
+  c.out_ch = r.get_int("out_ch", c.out_ch, 1);
+  c.ch_mult = r.get_ints("ch_mult", c.ch_mult, 1);
+  c.num_res_blocks = r.get_int("num_res_blocks", c.num_res_blocks, 1);
+  c.attn_resolutions = r.get_ints("attn_resolutions", c.attn_resolutions, 1);
   c.dropout = r.get_double("dropout", c.dropout);
   c.resamp_with_conv = r.get_bool("resamp_with_conv", c.resamp_with_conv);
-  c.in_channels = r.get_int("in_channels", c.in_channels);
-  c.resolution = r.get_int("resolution", c.resolution);
-  c.z_channels = r.get_int("z_channels", c.z_channels);
-  c.embed_dim = r.get_int("embed_dim", c.embed_dim);
+  c.in_channels = r.get_int("in_channels", c.in_channels, 1);
+  c.resolution = r.get_int("resolution", c.resolution, 1);
+  c.z_channels = r.get_int("z_channels", c.z_channels, 1);
+  c.embed_dim = r.get_int("embed_dim", c.embed_dim, 1);
   c.scaling_factor = r.get_double("scaling_factor", c.scaling_factor);
   r.get_bool("double_z", true);  // an encoder argument; accepted so LDM ddconfigs load unchanged
   if (!c.resamp_with_conv) fail("vae config: resamp_with_conv false is not supported (every SD VAE uses true)");

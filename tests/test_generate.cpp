@@ -177,6 +177,13 @@ TEST_CASE("cli: forward reproduces the official DiT outputs, with and without --
   REQUIRE(run_cli(common + " --x " + golden("dit/x.npy") + " --t " + golden("dit/t.npy") + " --y " +
                   golden("dit/y.npy") + " --out " + (dir / "out.npy").string()) == 0);
   CHECK(test_dit::rel_err(read_npy((dir / "out.npy").string()), read_npy(golden("dit/forward_out.npy"))) <= 1e-4);
+  // Run again onto the same --out: refused (exit 1, file kept) unless --force.
+  const std::string again = common + " --x " + golden("dit/x.npy") + " --t " + golden("dit/t.npy") + " --y " +
+                            golden("dit/y.npy") + " --out " + (dir / "out.npy").string();
+  const auto written = fs::last_write_time(dir / "out.npy");
+  CHECK(run_cli(again) == 1);
+  CHECK(fs::last_write_time(dir / "out.npy") == written);
+  CHECK(run_cli(again + " --force") == 0);
   REQUIRE(run_cli(common + " --x " + golden("dit/x_cfg.npy") + " --t " + golden("dit/t_cfg.npy") + " --y " +
                   golden("dit/y_cfg.npy") + " --cfg 4 --out " + (dir / "cfg.npy").string()) == 0);
   CHECK(test_dit::rel_err(read_npy((dir / "cfg.npy").string()), read_npy(golden("dit/cfg_out.npy"))) <= 1e-4);

@@ -242,7 +242,7 @@ TEST_CASE("state_dict: nested checkpoints, foreign pickles and corrupt files", "
   st_bad_json[9] = '#';  // {#__metadata__" ...
   write_bytes(dir + "/st_json.safetensors", st_bad_json);
   CHECK(error_of([&] { load_state_dict(dir + "/st_json.safetensors"); }).find(
-            dir + "/st_json.safetensors: invalid safetensors file: header is not valid JSON (") == 0);
+            dir + "/st_json.safetensors: invalid safetensors file: header: not valid JSON: ") == 0);
 
   std::string random(4096, '\0');
   uint32_t x = 12345;

@@ -36,6 +36,17 @@ fs::path temp_dir(const std::string& name) {
   return p;
 }
 
+// Runs the diffbench binary with args; returns its exit status and, in out, stdout and stderr.
+int run_diffbench(const std::string& args, std::string* out) {
+  const std::string cmd = std::string(DIFFBENCH_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  out->clear();
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe)) *out += buf;
+  return WEXITSTATUS(::pclose(pipe));
+}
+
 ReferenceStats small_stats(const std::string& protocol) {
   ReferenceStats s;
   s.pool.mu = at::arange(4, at::kDouble) / 3.0;
@@ -142,17 +153,33 @@ TEST_CASE("metrics CLI: a bad metric setting is refused before any image is read
   // The sources do not exist: the setting's error must come first, with one line and exit status 1.
   for (const char* option : {"--pr-k 0", "--is-splits -1", "--kid-subsets 0", "--kid-seed -3"}) {
     INFO(option);
-    const std::string cmd = std::string(DIFFBENCH_BINARY) + " metrics /nonexistent/a /nonexistent/b --inception "
-                            "random:0 " + option + " 2>&1";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    REQUIRE(pipe != nullptr);
     std::string out;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-    const int status = ::pclose(pipe);
-    CHECK(WEXITSTATUS(status) == 1);
+    CHECK(run_diffbench("metrics /nonexistent/a /nonexistent/b --inception random:0 " + std::string(option), &out) == 1);
     const std::string name = std::string(option).substr(0, std::string(option).find(' '));
     CHECK(out.find(name + ": expected a") != std::string::npos);
     CHECK(out.find("/nonexistent") == std::string::npos);
   }
+}
+
+TEST_CASE("features and stats CLI: an existing --out is kept unless --force, checked before any image", "[metrics]") {
+  // pytorch-fid's --save-stats refuses an existing output too; a mistyped path must not cost an
+  // hour of Inception work first, nor replace a reference file.
+  fs::path dir = temp_dir("out_exists");
+  for (const char* verb : {"features", "stats"}) {
+    INFO(verb);
+    const std::string target = (dir / (std::string(verb) + ".out")).string();
+    std::ofstream(target) << "earlier result";
+    const std::string base = std::string(verb) + " /nonexistent/images --inception random:0 --out " + target;
+    std::string out;
+    CHECK(run_diffbench(base, &out) == 1);
+    CHECK(out == "diffbench: error: " + target + ": already exists; pass --force to replace it\n");
+    // With --force the check passes and the next error is the missing source; the file is intact.
+    CHECK(run_diffbench(base + " --force", &out) == 1);
+    CHECK(out.find("/nonexistent/images") != std::string::npos);
+    CHECK(read_file(target) == "earlier result");
+    // A folder is never a target, --force or not.
+    CHECK(run_diffbench(std::string(verb) + " /nonexistent/images --inception random:0 --force --out " + dir.string(), &out) == 1);
+    CHECK(out.find("exists and is not a regular file") != std::string::npos);
+  }
+  fs::remove_all(dir);
 }

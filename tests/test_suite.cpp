@@ -229,3 +229,41 @@ TEST_CASE("suite: hashes of the canonical JSON and of the bytes", "[harness]") {
   CHECK_THROWS_AS(read_suite((dir / "bad.json").string()), Error);
   fs::remove_all(dir);
 }
+
+TEST_CASE("suite: a file nested too deeply is refused with one line, not a crash", "[harness]") {
+  // nlohmann's parser recurses per level: 200k levels used to overflow the stack (a segfault).
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "diffbench-test-suite-deep";
+  fs::create_directories(dir);
+  const std::string deep = (dir / "deep.json").string();
+  std::ofstream(deep) << std::string(200000, '[') << std::string(200000, ']');
+  CHECK_THROWS_WITH(read_suite(deep), deep + ": not valid JSON: nested deeper than 512 levels");
+  // Brackets inside strings do not count; 512 levels are still read.
+  std::ofstream(dir / "ok.json") << R"({"name": "[[[[", "seeds": )" << std::string(511, '[') << "0"
+                                 << std::string(511, ']') << "}";
+  CHECK(read_suite((dir / "ok.json").string()).json["name"] == "[[[[");
+  const std::string cut = (dir / "cut.json").string();
+  std::ofstream(cut) << "{\"name\": ";
+  CHECK_THROWS_WITH(read_suite(cut), Catch::StartsWith(cut + ": not valid JSON: parse error at line 1, column 10"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("suite: run --only needs only the files of the runs it selects", "[harness]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "diffbench-test-suite-only";
+  fs::create_directories(dir);
+  json j = base_suite();
+  j["models"].push_back({{"name", "w"}, {"config", {{"arch", "ddpmpp"}}}, {"weights", "/nonexistent/w.safetensors"}});
+  j["matrix"][0]["models"] = {"unet", "w"};
+  const std::string file = (dir / "s.json").string();
+  std::ofstream(file) << j.dump();
+  const std::string missing = "/models/2/weights: \"/nonexistent/w.safetensors\" not found";
+  CHECK_THROWS_WITH(load_suite(file), Catch::Contains(missing));
+  CHECK_THROWS_WITH(load_suite(file, {}, "w.heun"), Catch::Contains(missing));
+  CHECK(load_suite(file, {}, "unet.heun").name() == "t");  // the missing file belongs to another run
+  // Schema problems are never waived by --only.
+  j["samplers"][0]["steps"] = "18";
+  std::ofstream(file) << j.dump();
+  CHECK_THROWS_WITH(load_suite(file, {}, "unet.heun"), Catch::Contains("/samplers/0/steps"));
+  fs::remove_all(dir);
+}

@@ -162,6 +162,20 @@ TEST_CASE("EDM U-Net configs fail with one line naming the bad key", "[unet]") {
   CHECK_THROWS_WITH(build_model(cfg), "model config: precond \"ve\" is not supported (expected \"edm\" or \"vp\")");
   cfg["precond"] = "edm";
   cfg["channel_mult"] = "1,2,2";
-  CHECK_THROWS_WITH(build_model(cfg), "model config (arch \"ddpmpp\"): key \"channel_mult\" is \"1,2,2\", expected a list of integers");
+  CHECK_THROWS_WITH(build_model(cfg),
+                    "model config (arch \"ddpmpp\"): key \"channel_mult\" is \"1,2,2\", expected a list of integers >= 1");
+  // Impossible sizes are refused with the key, not left to LibTorch (which crashed or printed
+  // "Trying to create tensor with negative dimension").
+  cfg["channel_mult"] = {1, 0};
+  CHECK_THROWS_WITH(build_model(cfg),
+                    "model config (arch \"ddpmpp\"): key \"channel_mult\" is [1,0], expected a list of integers >= 1");
+  cfg["channel_mult"] = {1, 2};
+  cfg["model_channels"] = -4;
+  CHECK_THROWS_WITH(build_model(cfg),
+                    "model config (arch \"ddpmpp\"): key \"model_channels\" is -4, expected an integer >= 1");
+  // 2 channels make 0 GroupNorm groups (EDM's min 4 channels per group): a division by zero in LibTorch.
+  cfg["model_channels"] = 2;
+  CHECK_THROWS_WITH(build_model(cfg), Catch::StartsWith("model config: a GroupNorm over 2 channels needs min(32, "
+                                                        "channels / 4) groups that divide them"));
   CHECK(build_unet_model(nlohmann::json{{"arch", "dit"}}) == nullptr);
 }

@@ -41,7 +41,15 @@ static void refuse_non_regular(const std::string& path) {
     fail(path + ": exists and is not a regular file; expected a file path to write");
 }
 
-void check_output_file(const std::string& path, bool replace) {
+void check_output_file(const std::string& path, bool replace, const std::vector<std::string>& inputs) {
+  if (path.empty()) fail("--out: empty; expected a file path");
+  struct stat out;
+  if (::stat(path.c_str(), &out) == 0)
+    for (const auto& input : inputs) {
+      struct stat in;
+      if (::stat(input.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+        fail(path + ": is the input " + input + "; expected a new file for the output");
+    }
   refuse_non_regular(path);
   if (!replace && file_exists(path)) fail(path + ": already exists; pass --force to replace it");
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace diffbench {
 
@@ -10,9 +11,10 @@ std::string read_file(const std::string& path);  // whole file; Error naming the
 bool file_exists(const std::string& path);
 
 // For commands that compute before they write (features, stats, forward): refuses, before any
-// work, a target that is not a regular file or, unless replace is true, that exists
-// ("<path>: already exists; pass --force to replace it"), as pytorch-fid's --save-stats does.
-void check_output_file(const std::string& path, bool replace);
+// work, an empty path, a target that is not a regular file, one of the command's `inputs` (even
+// with --force), or, unless replace is true, a file that exists ("<path>: already exists; pass
+// --force to replace it"), as pytorch-fid's --save-stats does.
+void check_output_file(const std::string& path, bool replace, const std::vector<std::string>& inputs = {});
 
 // Writes bytes atomically (temp + fsync + rename). Refuses to replace an existing file unless
 // overwrite is true, with an Error naming it.

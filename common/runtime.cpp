@@ -19,8 +19,14 @@ namespace diffbench {
 int configure_threads(int requested) {
   if (requested < 0) fail("--threads: expected a non-negative integer (0 = all cores), got " +
                           std::to_string(requested));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Far more threads than cores only thrashes (1000 threads took 40x longer for one image on 2
+  // cores; 100000 never finished); a few more than cores stays allowed for invariance tests.
+  if (requested > 4 * cores)
+    fail("--threads: " + std::to_string(requested) + " is more than 4x the " + std::to_string(cores) +
+         " cores here; expected 0 (all cores) or 1 to " + std::to_string(4 * cores));
   int n = requested;
-  if (n == 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n == 0) n = cores;
   at::set_num_threads(n);
   // A thread reads the process-wide count at its first parallel op. Mark this one as done now (the flag is
   // one per thread across the process), so that a helper thread confining itself later

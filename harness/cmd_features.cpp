@@ -29,7 +29,7 @@ int cmd_features(const CommandArgs& argv) {
   args.required_option("--out", "F.npy", "output file (written atomically)");
   args.flag("--force", "replace --out if it exists");
   args.parse(argv);
-  check_output_file(args.get("--out"), args.has("--force"));
+  check_output_file(args.get("--out"), args.has("--force"), {args.get("SOURCE"), args.get("--inception")});
 
   FeatureLayer layer = parse_feature_layer(args.get("--layer"));
   configure_threads(args.get_int("--threads"));

@@ -62,10 +62,15 @@ bool is_stats_file(const std::string& path) {
   return !read_reference_stats(path).needs_compute();
 }
 
+std::string identity_of(const FeatureExtractor& extractor) {
+  return inception_identity(extractor.is_stand_in(), extractor.weights().label, extractor.weights().sha256);
+}
+
 // One side of a comparison: statistics always; features and logits when a metric needs them.
 struct Side {
   std::string path;
-  FeatureStats pool, spatial;
+  int64_t images = 0;
+  FeatureStats pool, spatial;  // undefined below 2 images (no covariance)
   at::Tensor pool3, logits;  // undefined unless asked for
   nlohmann::json describe;
 };
@@ -78,13 +83,12 @@ Side load_side(const std::string& path, FeatureExtractor& extractor, const Args&
     if (need_features || need_logits)
       fail(path + ": a statistics file holds only mu and sigma; IS, KID and precision/recall need images");
     auto stats = read_reference_stats(path);
-    if (!stats.protocol.empty() && stats.protocol != args.get("--protocol"))
-      fail(path + ": statistics were computed with protocol \"" + stats.protocol + "\" but --protocol is \"" +
-           args.get("--protocol") + "\"; mixing protocols gives meaningless FIDs");
+    check_stats_compatible(stats, path, args.get("--protocol"), identity_of(extractor));
     if (need_spatial && !stats.spatial.mu.defined())
       fail(path + ": sFID needs mu_s and sigma_s; this statistics file has none");
     side.pool = stats.pool;
     side.spatial = stats.spatial;
+    side.images = stats.pool.count;
     side.describe = {{"stats_file", path}, {"sha256", stats.sha256},
                      {"protocol", stats.protocol.empty() ? nlohmann::json(nullptr) : nlohmann::json(stats.protocol)}};
     return side;
@@ -100,6 +104,7 @@ Side load_side(const std::string& path, FeatureExtractor& extractor, const Args&
     if (auto hit = cache.lookup(key)) {
       info(path + ": statistics from the cache (" + cache.path_for(key) + ")");
       side.pool = hit->pool;
+      side.images = hit->pool.count;
       side.describe = {{"source", path}, {"images", source->size()}, {"cache", "hit"}};
       return side;
     }
@@ -116,18 +121,37 @@ Side load_side(const std::string& path, FeatureExtractor& extractor, const Args&
     if (need_spatial) spatial.add(b.spatial);
   };
   auto all = extractor.extract(*source, layers, eo);
-  side.pool = pool.stats();
-  if (need_spatial) side.spatial = spatial.stats();
+  side.images = pool.count();
+  if (pool.count() >= 2) side.pool = pool.stats();
+  if (need_spatial && spatial.count() >= 2) side.spatial = spatial.stats();
   if (need_features) side.pool3 = all.pool3;
   if (need_logits) side.logits = all.logits;
   side.describe = {{"source", path}, {"kind", source->kind()}, {"images", source->size()}};
-  if (use_cache) {
+  if (use_cache && side.pool.mu.defined()) {
     ReferenceStats rs;
     rs.pool = side.pool;
     rs.protocol = args.get("--protocol");
+    rs.inception = identity_of(extractor);
     cache.store(key, rs);
   }
   return side;
+}
+
+// The statistics FID needs (mu and a covariance): Error naming the side with fewer than 2 images.
+const FeatureStats& stats_of(const Side& side, bool spatial = false) {
+  const FeatureStats& s = spatial ? side.spatial : side.pool;
+  if (!s.mu.defined())
+    fail(side.path + ": " + std::to_string(side.images) + " image(s); " + (spatial ? "sFID" : "FID and statistics") +
+         " need at least 2 (a covariance)");
+  return s;
+}
+
+FrechetResult frechet_of(const Side& a, const Side& b) {
+  const FeatureStats &sa = stats_of(a), &sb = stats_of(b);
+  if (sa.mu.size(0) != sb.mu.size(0))
+    fail(b.path + ": " + std::to_string(sb.mu.size(0)) + "-d statistics, but " + a.path + " has " +
+         std::to_string(sa.mu.size(0)) + "-d; expected both 2048-d pool3");
+  return frechet_distance(sa, sb);
 }
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -150,12 +174,13 @@ int cmd_stats(const CommandArgs& argv) {
   args.required_option("--out", "S.npz", "output file (written atomically)");
   args.flag("--force", "replace --out if it exists");
   args.parse(argv);
-  check_output_file(args.get("--out"), args.has("--force"));
+  check_output_file(args.get("--out"), args.has("--force"), {args.get("SOURCE"), args.get("--inception")});
   FeatureExtractor extractor(extractor_options(args));
   Side side = load_side(args.get("SOURCE"), extractor, args, false, false, false);
   ReferenceStats rs;
-  rs.pool = side.pool;
+  rs.pool = stats_of(side);
   rs.protocol = args.get("--protocol");
+  rs.inception = identity_of(extractor);
   std::string sha = write_reference_stats(args.get("--out"), rs);
   std::cout << args.get("--out") << ": " << side.pool.count << " images, protocol " << rs.protocol << ", sha256 "
             << sha << "\n";
@@ -174,7 +199,7 @@ int cmd_fid(const CommandArgs& argv) {
   FeatureExtractor extractor(extractor_options(args));
   Side a = load_side(args.get("A"), extractor, args, false, false, false);
   Side b = load_side(args.get("B"), extractor, args, false, false, false);
-  auto r = frechet_distance(a.pool, b.pool);
+  auto r = frechet_of(a, b);
   if (r.eps_fallback) warn("a covariance product was singular: eps*I added as pytorch-fid does");
   if (r.rank_deficient) warn("fewer samples than feature dimensions: a covariance is rank-deficient");
   if (extractor.is_stand_in())
@@ -199,6 +224,7 @@ int cmd_metrics(const CommandArgs& argv) {
   args.flag("--json", "print JSON (the default and only format)");
   args.parse(argv);
   auto wanted = split_list(args.get("--metrics"));
+  if (wanted.empty()) fail("--metrics: empty; expected a comma-separated list of fid, is, kid, pr, sfid");
   for (const auto& m : wanted)
     if (m != "fid" && m != "is" && m != "kid" && m != "pr" && m != "sfid")
       fail("--metrics: unknown metric \"" + m + "\"; expected fid, is, kid, pr or sfid");
@@ -211,17 +237,28 @@ int cmd_metrics(const CommandArgs& argv) {
   FeatureExtractor extractor(extractor_options(args));
   Side a = load_side(args.get("A"), extractor, args, features, false, needs("sfid"));
   Side b = load_side(args.get("B"), extractor, args, features, needs("is"), needs("sfid"));
+  // Settings that depend on the image counts, named by their flag.
+  const int64_t smaller = std::min(a.images, b.images);
+  if (needs("is") && b.images < args.get_int("--is-splits"))
+    fail("--is-splits " + args.get("--is-splits") + ": " + b.path + " has " + std::to_string(b.images) +
+         " images; expected at most one split per image");
+  if (needs("pr") && smaller <= args.get_int("--pr-k"))
+    fail("--pr-k " + args.get("--pr-k") + ": " + (a.images <= b.images ? a.path : b.path) + " has " +
+         std::to_string(smaller) + " images; each needs k other images (expected k < " + std::to_string(smaller) + ")");
+  if (needs("kid") && std::min<int64_t>(smaller, args.get_int("--kid-subset-size")) < 2)
+    fail("--kid-subset-size " + args.get("--kid-subset-size") + ": KID subsets need at least 2 images each (" +
+         a.path + " has " + std::to_string(a.images) + ", " + b.path + " has " + std::to_string(b.images) + ")");
 
   nlohmann::json out = {{"A", a.describe}, {"B", b.describe}, {"protocol", args.get("--protocol")},
                         {"inception", extractor.describe()}};
   if (extractor.is_stand_in()) out["warning"] = "stand-in Inception: not comparable with published numbers";
   if (needs("fid")) {
-    auto r = frechet_distance(a.pool, b.pool);
+    auto r = frechet_of(a, b);
     out["fid"] = r.value;
     out["fid_details"] = {{"method", method_name(r.method)}, {"rank_deficient", r.rank_deficient},
                           {"eps_fallback", r.eps_fallback}};
   }
-  if (needs("sfid")) out["sfid"] = sfid(a.spatial, b.spatial).value;
+  if (needs("sfid")) out["sfid"] = sfid(stats_of(a, true), stats_of(b, true)).value;
   if (needs("is")) {
     auto r = inception_score(b.logits, args.get_int("--is-splits"));
     out["is_mean"] = r.mean;

@@ -51,7 +51,8 @@ int cmd_forward(const CommandArgs& argv) {
   args.required_option("--out", "out.npy", "output (written atomically)");
   args.flag("--force", "replace --out if it exists");
   args.parse(argv);
-  check_output_file(args.get("--out"), args.has("--force"));
+  check_output_file(args.get("--out"), args.has("--force"),
+                    {args.get("--x"), args.get("--t"), args.get("--y"), args.get("--weights"), args.get("--config")});
   configure_threads(args.get_int("--threads"));
   auto device = resolve_device(args.get("--device"));
   auto config = resolve_model_config(args.get("MODEL"), args.get("--config"));

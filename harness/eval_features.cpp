@@ -11,6 +11,7 @@
 #include "data/source.h"
 #include "io/state_dict.h"
 #include "metrics/features.h"
+#include "metrics/reference_stats.h"
 #include "metrics/sfid.h"
 
 namespace fs = std::filesystem;
@@ -119,33 +120,34 @@ static std::string cache_dir() {
   return ".diffbench-cache";
 }
 
-static ReferenceFeatures from_stats_file(const json& metrics, bool need_features, bool need_spatial) {
+static ReferenceFeatures from_stats_file(const json& metrics, const FeatureEngine& engine, bool need_features,
+                                         bool need_spatial) {
   std::string path = metrics["reference_stats_resolved"];
   if (need_features)
     fail(path + ": KID and precision/recall need the reference images, and a statistics file holds only "
                 "mu and sigma; name a reference dataset instead");
   if (!file_exists(path)) fail(path + ": reference statistics file not found");
-  auto sd = load_state_dict(path);
-  for (const char* k : {"mu", "sigma"})
-    if (!sd.contains(k)) fail(path + ": no \"" + std::string(k) + "\" array; expected pytorch-fid/ADM/EDM statistics");
+  ReferenceStats stats = read_reference_stats(path);  // the reader `fid` and `metrics` use
+  if (!stats.pool.mu.defined())
+    fail(path + ": no \"mu\"/\"sigma\" arrays; expected pytorch-fid/ADM/EDM statistics");
+  check_stats_compatible(stats, path, engine.protocol(),
+                         inception_identity(engine.is_stand_in(), engine.weights_label(), engine.weights_sha256()));
   ReferenceFeatures ref;
-  ref.pool3_stats.mu = sd.at("mu").to(at::kDouble);
-  ref.pool3_stats.sigma = sd.at("sigma").to(at::kDouble);
-  if (ref.pool3_stats.mu.numel() != 2048 || ref.pool3_stats.sigma.numel() != 2048 * 2048)
+  ref.pool3_stats = stats.pool;
+  if (ref.pool3_stats.mu.numel() != 2048)
     fail(path + ": mu/sigma are not 2048-d pool3 statistics");
   if (need_spatial) {
-    if (!sd.contains("mu_s") || !sd.contains("sigma_s"))
+    if (!stats.spatial.mu.defined())
       fail(path + ": sFID needs mu_s and sigma_s (an ADM reference batch); this file has none");
-    ref.spatial_stats.mu = sd.at("mu_s").to(at::kDouble);
-    ref.spatial_stats.sigma = sd.at("sigma_s").to(at::kDouble);
+    ref.spatial_stats = stats.spatial;
   }
-  ref.describe = {{"stats_file", path}, {"sha256", sha256_file(path)}};
+  ref.describe = {{"stats_file", path}, {"sha256", stats.sha256}};
   return ref;
 }
 
 ReferenceFeatures reference_features(const json& metrics, FeatureEngine& engine, bool need_features,
                                      bool need_spatial) {
-  if (metrics.contains("reference_stats_resolved")) return from_stats_file(metrics, need_features, need_spatial);
+  if (metrics.contains("reference_stats_resolved")) return from_stats_file(metrics, engine, need_features, need_spatial);
   const json& dataset = metrics.at("reference");
   auto source = open_dataset(dataset);
   std::string content = source->content_hash();

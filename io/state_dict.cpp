@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include <torch/nn/module.h>
 
 #include "common/error.h"
@@ -64,6 +66,10 @@ std::string shape_text(at::IntArrayRef sizes) {
 }
 
 std::string first_bytes(const std::string& path, size_t n, uint64_t* file_size) {
+  // Opening a FIFO would block until a writer comes, and a device has no end: only plain files.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    fail(path + ": not a regular file; expected a weights file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path + ": cannot open weights file");
   in.seekg(0, std::ios::end);

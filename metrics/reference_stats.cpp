@@ -1,7 +1,10 @@
 #include "metrics/reference_stats.h"
 
+#include <cstring>
+
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/log.h"
 #include "io/npz.h"
 
 namespace diffbench {
@@ -27,6 +30,19 @@ FeatureStats read_pair(const std::string& path, const std::string& mu_name, cons
   return s;
 }
 
+// Text stored as a uint8 array ("" when absent).
+std::string read_text_member(const std::string& path, const std::string& name) {
+  if (!npz_contains(path, name)) return "";
+  at::Tensor t = read_npz_member(path, name).to(at::kByte).contiguous();
+  return std::string(reinterpret_cast<const char*>(t.data_ptr<uint8_t>()), t.numel());
+}
+
+at::Tensor text_member(const std::string& text) {
+  at::Tensor t = at::empty({static_cast<int64_t>(text.size())}, at::kByte);
+  if (!text.empty()) std::memcpy(t.data_ptr<uint8_t>(), text.data(), text.size());
+  return t;
+}
+
 }  // namespace
 
 ReferenceStats read_reference_stats(const std::string& path) {
@@ -37,10 +53,8 @@ ReferenceStats read_reference_stats(const std::string& path) {
   if (npz_contains(path, "arr_0")) r.images_key = "arr_0";
   if (!has_mu && r.images_key.empty())
     fail(path + ": not reference statistics: expected arrays 'mu' and 'sigma' (or ADM images 'arr_0')");
-  if (npz_contains(path, "protocol")) {
-    at::Tensor p = read_npz_member(path, "protocol").to(at::kByte).contiguous();
-    r.protocol.assign(reinterpret_cast<const char*>(p.data_ptr<uint8_t>()), p.numel());
-  }
+  r.protocol = read_text_member(path, "protocol");
+  r.inception = read_text_member(path, "inception");
   if (npz_contains(path, "n")) {
     int64_t n = read_npz_member(path, "n").to(at::kLong).flatten()[0].item<int64_t>();
     r.pool.count = n;
@@ -60,13 +74,30 @@ std::string write_reference_stats(const std::string& path, ReferenceStats& stats
     arrays.emplace_back("mu_s", stats.spatial.mu.to(at::kCPU, at::kDouble).contiguous());
     arrays.emplace_back("sigma_s", stats.spatial.sigma.to(at::kCPU, at::kDouble).contiguous());
   }
-  at::Tensor protocol = at::empty({static_cast<int64_t>(stats.protocol.size())}, at::kByte);
-  if (!stats.protocol.empty()) std::memcpy(protocol.data_ptr<uint8_t>(), stats.protocol.data(), stats.protocol.size());
-  arrays.emplace_back("protocol", protocol);
+  arrays.emplace_back("protocol", text_member(stats.protocol));
+  if (!stats.inception.empty()) arrays.emplace_back("inception", text_member(stats.inception));
   arrays.emplace_back("n", at::full({1}, stats.pool.count, at::kLong));
   write_npz(path, arrays);
   stats.sha256 = sha256_file(path);
   return stats.sha256;
+}
+
+std::string inception_identity(bool stand_in, const std::string& label, const std::string& sha256) {
+  return stand_in ? label : "sha256:" + sha256;
+}
+
+void check_stats_compatible(const ReferenceStats& stats, const std::string& path, const std::string& protocol,
+                            const std::string& inception) {
+  if (!stats.protocol.empty() && stats.protocol != protocol)
+    fail(path + ": statistics were computed with protocol \"" + stats.protocol + "\" but this run uses \"" +
+         protocol + "\"; mixing protocols gives meaningless FIDs");
+  if (stats.inception.empty() || stats.inception == inception) return;
+  const bool stand_in = stats.inception.rfind("random:", 0) == 0 || inception.rfind("random:", 0) == 0;
+  if (stand_in)
+    fail(path + ": statistics were computed with Inception " + stats.inception + " but this run uses " + inception +
+         "; a stand-in network's numbers compare only with its own");
+  warn(path + ": statistics were computed with Inception weights " + stats.inception.substr(0, 19) +
+       "..., this run uses " + inception.substr(0, 19) + "... (fine if they are the same weights re-saved)");
 }
 
 }  // namespace diffbench

@@ -7,6 +7,8 @@
 #include <regex>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include <torch/torch.h>
 
 #include "build_info.h"
@@ -221,6 +223,11 @@ TEST_CASE("state_dict: nested checkpoints, foreign pickles and corrupt files", "
             ": holds a pickled torch.nn.modules.linear.Linear, not a state_dict (save model.state_dict() instead)");
 
   const std::string dir = scratch("corrupt");
+  // A FIFO used to block the open forever (no writer ever comes).
+  const std::string fifo = dir + "/weights.fifo";
+  std::remove(fifo.c_str());
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK(error_of([&] { load_state_dict(fifo); }) == fifo + ": not a regular file; expected a weights file");
   const std::string legacy = read_file(fixture("sd_legacy.pt"));
   const std::string zip = read_file(fixture("sd_zip.pt"));
   const std::string st = read_file(fixture("sd.safetensors"));

@@ -183,3 +183,59 @@ TEST_CASE("features and stats CLI: an existing --out is kept unless --force, che
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("statistics record the Inception that made them; a stand-in mismatch is refused", "[metrics]") {
+  fs::path dir = temp_dir("identity");
+  ReferenceStats s = small_stats("pytorch-fid");
+  s.inception = inception_identity(true, "random:0", "");
+  const std::string path = (dir / "s.npz").string();
+  write_reference_stats(path, s);
+  const ReferenceStats r = read_reference_stats(path);
+  CHECK(r.inception == "random:0");
+  CHECK(r.protocol == "pytorch-fid");
+  CHECK_NOTHROW(check_stats_compatible(r, path, "pytorch-fid", "random:0"));
+  CHECK_THROWS_WITH(check_stats_compatible(r, path, "pytorch-fid", "random:1"),
+                    path + ": statistics were computed with Inception random:0 but this run uses random:1; a stand-in "
+                           "network's numbers compare only with its own");
+  CHECK_THROWS_WITH(check_stats_compatible(r, path, "pytorch-fid", inception_identity(false, "w.pth", "ab12")),
+                    Catch::Contains("with Inception random:0 but this run uses sha256:ab12"));
+  CHECK_THROWS_WITH(check_stats_compatible(r, path, "tf", "random:0"),
+                    Catch::Contains("computed with protocol \"pytorch-fid\" but this run uses \"tf\""));
+  // Two real weights files may be one network in two containers: a warning, not an error.
+  ReferenceStats real = r;
+  real.inception = inception_identity(false, "a.pth", "aaaa");
+  CHECK_NOTHROW(check_stats_compatible(real, path, "pytorch-fid", inception_identity(false, "b.safetensors", "bbbb")));
+  // pytorch-fid's files record neither field: they pass.
+  ReferenceStats plain = r;
+  plain.inception.clear();
+  plain.protocol.clear();
+  CHECK_NOTHROW(check_stats_compatible(plain, path, "tf", "random:7"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("metrics CLI: counts and settings that cannot work are named by file and flag", "[metrics]") {
+  fs::path dir = temp_dir("counts");
+  const std::string one = (dir / "one.npz").string(), three = (dir / "three.npz").string();
+  write_npz(one, {{"arr_0", at::full({1, 8, 8, 3}, 100, at::kByte)}});
+  write_npz(three, {{"arr_0", at::arange(3 * 8 * 8 * 3, at::kInt).remainder(251).to(at::kByte).reshape({3, 8, 8, 3})}});
+  const std::string base = "--inception random:0 --no-cache --threads 2 ";
+  std::string out;
+  CHECK(run_diffbench("fid " + three + " " + one + " " + base, &out) == 1);
+  CHECK(out.find("diffbench: error: " + one + ": 1 image(s); FID and statistics need at least 2 (a covariance)") !=
+        std::string::npos);
+  CHECK(run_diffbench("metrics " + three + " " + one + " " + base + "--metrics pr --pr-k 1", &out) == 1);
+  CHECK(out.find("diffbench: error: --pr-k 1: " + one + " has 1 images") != std::string::npos);
+  CHECK(run_diffbench("metrics " + one + " " + three + " " + base + "--metrics is --is-splits 4", &out) == 1);
+  CHECK(out.find("diffbench: error: --is-splits 4: " + three + " has 3 images") != std::string::npos);
+  // The Inception Score of one image needs no covariance.
+  CHECK(run_diffbench("metrics " + three + " " + one + " " + base + "--metrics is --is-splits 1", &out) == 0);
+  CHECK(out.find("\"is_mean\": 1.0") != std::string::npos);  // one image: p(y|x) = p(y), so exp(KL) = 1
+  CHECK(run_diffbench("metrics " + three + " " + one + " " + base + "--metrics \"\"", &out) == 1);
+  CHECK(out.find("--metrics: empty") != std::string::npos);
+  // The output may never be an input, --force or not.
+  CHECK(run_diffbench("features " + three + " --inception random:0 --force --out " + three, &out) == 1);
+  CHECK(out == "diffbench: error: " + three + ": is the input " + three + "; expected a new file for the output\n");
+  CHECK(run_diffbench("info --threads 100000", &out) == 1);
+  CHECK(out.find("diffbench: error: --threads: 100000 is more than 4x the ") == 0);
+  fs::remove_all(dir);
+}

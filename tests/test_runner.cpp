@@ -130,3 +130,31 @@ TEST_CASE("a resume after the weights file changed is refused, not mixed", "[run
   CHECK(run_cli(run + " --force", cache) == 0);
   fs::remove_all(dir);
 }
+
+TEST_CASE("a suite's reference statistics are checked as fid's are: protocol and stand-in network", "[runner]") {
+  fs::path dir = fs::temp_directory_path() / ("diffbench-runner-refstats-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::path suite_file = write_suite(dir);
+  json suite;
+  std::ifstream(suite_file) >> suite;
+  // Statistics made by `diffbench stats` with the stand-in random:1, against a run that uses random:0.
+  const std::string images = (dir / "ref.npz").string(), stats = (dir / "ref_stats.npz").string();
+  {
+    std::string cmd = std::string("/usr/bin/python3 -c \"import numpy as np; np.savez('") + images +
+                      "', arr_0=(np.arange(3*32*32*3) % 251).astype(np.uint8).reshape(3, 32, 32, 3))\"";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+  }
+  REQUIRE(run_cli("stats " + images + " --inception random:1 --out " + stats) == 0);
+  suite["metrics"][0]["compute"] = {"fid"};
+  suite["metrics"][0]["reference_stats"] = stats;
+  std::ofstream(suite_file) << suite.dump(2);
+  const std::string cache = "DIFFBENCH_CACHE=" + (dir / "cache").string();
+  const std::string run = "run " + suite_file.string() + " --results " + (dir / "r").string();
+  CHECK(run_cli(run, cache) == 1);
+  if (fs::exists(dir / "r"))
+    for (const auto& e : fs::recursive_directory_iterator(dir / "r")) CHECK(e.path().extension() != ".json");
+  // The same statistics made with the run's own network are used.
+  REQUIRE(run_cli("stats " + images + " --inception random:0 --force --out " + stats) == 0);
+  CHECK(run_cli(run, cache) == 0);
+  fs::remove_all(dir);
+}

@@ -151,7 +151,11 @@ FrechetResult frechet_of(const Side& a, const Side& b) {
   if (sa.mu.size(0) != sb.mu.size(0))
     fail(b.path + ": " + std::to_string(sb.mu.size(0)) + "-d statistics, but " + a.path + " has " +
          std::to_string(sa.mu.size(0)) + "-d; expected both 2048-d pool3");
-  return frechet_distance(sa, sb);
+  try {
+    return frechet_distance(sa, sb);
+  } catch (const Error& e) {
+    fail(a.path + " vs " + b.path + ": " + e.what());  // which files the statistics came from
+  }
 }
 
 std::vector<std::string> split_list(const std::string& text) {

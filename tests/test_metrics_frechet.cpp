@@ -156,3 +156,21 @@ TEST_CASE("Fréchet distance rejects transposed or mismatched statistics with on
   at::Tensor eye = at::eye(2048, at::kDouble);
   CHECK_THROWS_WITH(frechet_distance(nan_mu, eye, mu, eye), "Fréchet distance: statistics contain NaN or infinity");
 }
+
+TEST_CASE("Fréchet distance refuses a sigma that is not positive semi-definite", "[metrics]") {
+  // Positive variances, yet [[1, 2], [2, 1]] has the eigenvalue -1: the distance printed -8188 for
+  // such a file; pytorch-fid stops on sqrtm's imaginary part.
+  at::Tensor mu = at::zeros({4}, at::kDouble);
+  at::Tensor eye = at::eye(4, at::kDouble);
+  at::Tensor indefinite = eye.clone();
+  indefinite[0][1] = indefinite[1][0] = 2.0;
+  CHECK_THROWS_WITH(frechet_distance(mu, eye, mu, indefinite),
+                    Catch::StartsWith("Fréchet distance: Σ2 is not a covariance matrix (not positive semi-definite"));
+  CHECK_THROWS_WITH(frechet_distance(mu, indefinite, mu, eye), Catch::StartsWith("Fréchet distance: Σ1 is not"));
+  // Both indefinite: Σ1Σ2 = S² is positive, so only a check of each sigma finds it (FID was -4).
+  CHECK_THROWS_WITH(frechet_distance(mu, indefinite, mu, indefinite), Catch::StartsWith("Fréchet distance: Σ1 is not"));
+  // A singular covariance (rank 3 of 4) is still a covariance.
+  at::Tensor singular = eye.clone();
+  singular[3][3] = 0.0;
+  CHECK(frechet_distance(mu, singular, mu, singular).value == Approx(0.0).margin(1e-9));
+}

@@ -11,6 +11,7 @@
 #include "data/source.h"
 #include "io/state_dict.h"
 #include "metrics/features.h"
+#include "metrics/inception_weights.h"
 #include "metrics/reference_stats.h"
 #include "metrics/sfid.h"
 
@@ -89,7 +90,7 @@ FeatureEngine::FeatureEngine(const json& metrics, c10::Device device, int batch_
     : batch_size_(batch_size) {
   protocol_ = metrics.value("protocol", "pytorch-fid");
   std::string inception = metrics.value("inception", "random:0");
-  if (inception.rfind("random:", 0) != 0) inception = metrics.value("inception_resolved", inception);
+  if (!is_random_inception(inception)) inception = metrics.value("inception_resolved", inception);
   weights_label_ = inception;
   FeatureExtractorOptions options;
   options.weights = inception;

@@ -7,6 +7,7 @@
 #include "common/hash.h"
 #include "common/json_file.h"
 #include "harness/suite.h"
+#include "metrics/inception_weights.h"
 
 namespace diffbench {
 
@@ -89,7 +90,7 @@ json resolved_metrics(const Suite& suite, const json& m, const json& dataset) {
   std::string ref = m.value("reference", dataset["name"].get<std::string>());
   out["reference"] = ref == dataset["name"] ? dataset : resolved_dataset(suite, find_named(suite.json, "datasets", ref));
   std::string inc = out["inception"];
-  if (inc.rfind("random:", 0) != 0) out["inception_resolved"] = suite.resolve(inc);
+  if (!is_random_inception(inc)) out["inception_resolved"] = suite.resolve(inc);
   if (m.contains("reference_stats")) out["reference_stats_resolved"] = suite.resolve(m["reference_stats"]);
   return out;
 }

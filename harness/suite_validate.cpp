@@ -6,6 +6,7 @@
 #include "common/files.h"
 #include "common/json_file.h"
 #include "harness/suite.h"
+#include "metrics/inception_weights.h"
 
 namespace diffbench {
 
@@ -322,7 +323,7 @@ void check_metrics(Checker& c, const json& m, const std::string& path, const std
   if (m.contains("is")) c.object(m["is"], path + "/is", {{"splits", T::PosInt}});
   if (c.ok_string(m, "inception")) {
     std::string inc = m["inception"];
-    if (inc.rfind("random:", 0) == 0) {
+    if (is_random_inception(inc)) {
       const std::string seed = inc.substr(7);
       if (seed.empty() || !std::all_of(seed.begin(), seed.end(), ::isdigit))
         c.add(path + "/inception", "expected a weights file or \"random:SEED\", got " + shown(m["inception"]));

@@ -6,6 +6,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "io/npz.h"
+#include "metrics/inception_weights.h"
 
 namespace diffbench {
 
@@ -92,7 +93,7 @@ void check_stats_compatible(const ReferenceStats& stats, const std::string& path
     fail(path + ": statistics were computed with protocol \"" + stats.protocol + "\" but this run uses \"" +
          protocol + "\"; mixing protocols gives meaningless FIDs");
   if (stats.inception.empty() || stats.inception == inception) return;
-  const bool stand_in = stats.inception.rfind("random:", 0) == 0 || inception.rfind("random:", 0) == 0;
+  const bool stand_in = is_random_inception(stats.inception) || is_random_inception(inception);
   if (stand_in)
     fail(path + ": statistics were computed with Inception " + stats.inception + " but this run uses " + inception +
          "; a stand-in network's numbers compare only with its own");
